@@ -1,0 +1,13 @@
+// Subcommands of hashwatch-bench. Each parses its own arguments (argv[0] is
+// the subcommand name) and returns the process exit status.
+#ifndef HASHWATCH_BENCH_BENCH_COMMANDS_H_
+#define HASHWATCH_BENCH_BENCH_COMMANDS_H_
+
+namespace hashwatch::bench {
+
+int RunHashBench(int argc, char** argv);    // hash_bench.cc
+int RunSearchBench(int argc, char** argv);  // search_bench.cc
+
+}  // namespace hashwatch::bench
+
+#endif  // HASHWATCH_BENCH_BENCH_COMMANDS_H_

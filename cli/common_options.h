@@ -1,0 +1,25 @@
+// Options shared by several subcommands, declared once so that their names,
+// defaults and help read the same everywhere.
+#ifndef HASHWATCH_CLI_COMMON_OPTIONS_H_
+#define HASHWATCH_CLI_COMMON_OPTIONS_H_
+
+#include <CLI/CLI.hpp>
+
+#include "hashwatch/decode_limits.h"
+#include "record_writer.h"
+
+namespace hashwatch::cli {
+
+// Threads to use by default: the machine's cores.
+int DefaultJobs();
+
+// --format jsonl|csv[|table]
+void AddFormatOption(CLI::App* cmd, OutputFormat& format, bool allow_table);
+// --jobs N
+void AddJobsOption(CLI::App* cmd, int& jobs);
+// --max-megapixels, --max-bytes
+void AddLimitOptions(CLI::App* cmd, DecodeLimits& limits);
+
+}  // namespace hashwatch::cli
+
+#endif  // HASHWATCH_CLI_COMMON_OPTIONS_H_

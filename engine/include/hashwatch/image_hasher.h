@@ -1,0 +1,56 @@
+// ImageHasher: image file or bytes -> ImageSignals.
+//
+// Decoding is content-sniffed (JPEG, PNG, WebP, BMP, TIFF, GIF first frame),
+// EXIF orientation is applied, and size limits are checked from the header
+// before any pixel is decoded. Errors are per-input and carry a message a
+// person can act on ("photo.jpg: truncated JPEG (no end-of-image marker in
+// 4096 bytes)"). No exception escapes.
+//
+// Thread safety: an ImageHasher is immutable after Create; HashFile and
+// HashBytes may be called from many threads at once.
+#ifndef HASHWATCH_IMAGE_HASHER_H_
+#define HASHWATCH_IMAGE_HASHER_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/types/span.h"
+#include "hashwatch/decode_limits.h"
+#include "hashwatch/signal.h"
+
+namespace hashwatch {
+
+class SignalType;
+
+struct HashOptions {
+  // Signal type names, computed and reported in this order.
+  std::vector<std::string> signals = {"pdq"};
+  DecodeLimits limits;
+};
+
+class ImageHasher {
+ public:
+  // Fails when a signal name is unknown or a limit is not positive.
+  static absl::StatusOr<ImageHasher> Create(const HashOptions& options);
+
+  // Reads and hashes one file. Error messages start with the path.
+  absl::StatusOr<ImageSignals> HashFile(const std::string& path) const;
+  // Hashes an encoded image held in memory.
+  absl::StatusOr<ImageSignals> HashBytes(absl::Span<const uint8_t> bytes) const;
+
+  const HashOptions& options() const { return options_; }
+
+ private:
+  ImageHasher(HashOptions options, std::vector<const SignalType*> types);
+
+  HashOptions options_;
+  std::vector<const SignalType*> types_;
+  bool needs_pixels_ = false;
+  int working_side_ = 0;
+};
+
+}  // namespace hashwatch
+
+#endif  // HASHWATCH_IMAGE_HASHER_H_

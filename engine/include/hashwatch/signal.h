@@ -1,0 +1,58 @@
+// A computed signal value: the hash of one signal type for one image.
+//
+// Values are plain data, safe to copy and to read from many threads.
+// Contains hashes only, never pixels.
+#ifndef HASHWATCH_SIGNAL_H_
+#define HASHWATCH_SIGNAL_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace hashwatch {
+
+// The eight dihedral transforms of an image (rotations by multiples of 90
+// degrees, clockwise, and flips), in the order of Meta's PDQ reference.
+// A variant hash of image I under transform T approximates the hash of T(I).
+enum class Dihedral : int {
+  kOriginal = 0,
+  kRotate90 = 1,
+  kRotate180 = 2,
+  kRotate270 = 3,
+  kFlipX = 4,       // mirror left-right
+  kFlipY = 5,       // mirror top-bottom
+  kFlipPlus1 = 6,   // transpose: mirror about the main diagonal
+  kFlipMinus1 = 7,  // mirror about the anti-diagonal
+};
+inline constexpr int kDihedralCount = 8;
+std::string_view DihedralName(Dihedral d);
+
+struct Signal {
+  // Name of the SignalType that made it ("pdq", "phash", "sha256", "md5").
+  std::string type;
+  // The hash, in the type's canonical byte order (SignalType::Format prints it).
+  std::vector<uint8_t> hash;
+  // 0..100 for perceptual hashes (how much structure the image had); -1 for
+  // types without a quality (digests).
+  int quality = -1;
+  // Transformed variants of `hash`, indexed by Dihedral, for types that have
+  // them (PDQ); empty otherwise. variants[0] == hash.
+  std::vector<std::vector<uint8_t>> variants;
+};
+
+// Everything hashed from one image.
+struct ImageSignals {
+  // Size of the image at full resolution after EXIF orientation, in pixels.
+  int width = 0;
+  int height = 0;
+  // One entry per requested signal type, in the order requested.
+  std::vector<Signal> signals;
+
+  // The signal of the given type, or nullptr.
+  const Signal* Find(std::string_view type) const;
+};
+
+}  // namespace hashwatch
+
+#endif  // HASHWATCH_SIGNAL_H_

@@ -1,0 +1,76 @@
+// ImageHasher: the image pipeline's front door (bytes -> pixels -> signals).
+#include "hashwatch/image_hasher.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "hashwatch/signal_type.h"
+#include "media/file_reader.h"
+#include "media/image_decoder.h"
+
+namespace hashwatch {
+
+ImageHasher::ImageHasher(HashOptions options, std::vector<const SignalType*> types)
+    : options_(std::move(options)), types_(std::move(types)) {
+  for (const SignalType* t : types_) {
+    needs_pixels_ |= t->needs_pixels();
+    working_side_ = std::max(working_side_, t->working_side());
+  }
+}
+
+absl::StatusOr<ImageHasher> ImageHasher::Create(const HashOptions& options) {
+  if (options.signals.empty()) return absl::InvalidArgumentError("no signal types requested");
+  if (options.limits.max_pixels <= 0 || options.limits.max_bytes <= 0) {
+    return absl::InvalidArgumentError("limits must be positive");
+  }
+  std::vector<const SignalType*> types;
+  for (const std::string& name : options.signals) {
+    const SignalType* t = FindSignalType(name);
+    if (t == nullptr) {
+      std::string known;
+      for (const SignalType* k : AllSignalTypes()) absl::StrAppend(&known, known.empty() ? "" : ", ", std::string(k->name()));
+      return absl::InvalidArgumentError(
+          absl::StrCat("unknown signal type '", name, "' (known: ", known, ")"));
+    }
+    if (std::find(types.begin(), types.end(), t) == types.end()) types.push_back(t);
+  }
+  return ImageHasher(options, std::move(types));
+}
+
+absl::StatusOr<ImageSignals> ImageHasher::HashFile(const std::string& path) const {
+  absl::StatusOr<std::vector<uint8_t>> bytes = media::ReadFile(path, options_.limits.max_bytes);
+  absl::StatusOr<ImageSignals> result =
+      bytes.ok() ? HashBytes(*bytes) : absl::StatusOr<ImageSignals>(bytes.status());
+  if (!result.ok()) {
+    return absl::Status(result.status().code(), absl::StrCat(path, ": ", result.status().message()));
+  }
+  return result;
+}
+
+absl::StatusOr<ImageSignals> ImageHasher::HashBytes(absl::Span<const uint8_t> bytes) const {
+  std::unique_ptr<DecodedImage> image;
+  ImageSignals out;
+  if (needs_pixels_) {
+    absl::StatusOr<DecodedImage> decoded = media::DecodeImage(bytes, options_.limits, working_side_);
+    if (!decoded.ok()) return decoded.status();
+    image = std::make_unique<DecodedImage>(*std::move(decoded));
+    out.width = image->width;
+    out.height = image->height;
+  } else if (bytes.empty()) {
+    return absl::InvalidArgumentError("empty file");
+  }
+  const SignalInput input{bytes, image.get()};
+  for (const SignalType* t : types_) {
+    absl::StatusOr<Signal> s = t->Compute(input);
+    if (!s.ok()) return s.status();
+    out.signals.push_back(*std::move(s));
+  }
+  return out;
+}
+
+}  // namespace hashwatch

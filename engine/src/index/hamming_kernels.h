@@ -1,0 +1,51 @@
+// Hamming-distance loops over 256-bit PDQ codes: the verification step of
+// every PDQ index (flat scans and the candidates of multi-index hashing).
+//
+// Two implementations with the same results: a portable one (SWAR popcount,
+// any x86-64 or other CPU) and one compiled for the POPCNT instruction, used
+// only when the running CPU has it (checked once with __builtin_cpu_supports).
+// Debian's FAISS 1.7.3 is built for generic x86-64 without POPCNT, which is why
+// these exist (design.md section 4: popcnt made a 256-bit loop 7x faster).
+//
+// Thread safety: all functions are pure; call them from any number of threads.
+#ifndef HASHWATCH_INDEX_HAMMING_KERNELS_H_
+#define HASHWATCH_INDEX_HAMMING_KERNELS_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace hashwatch {
+
+// A row of a code array and its distance to a query.
+struct RowDistance {
+  uint32_t row;
+  int32_t distance;
+};
+
+struct HammingKernels {
+  const char* name;
+  // Appends {i, d} for every i in [0, n) with d = distance(query, codes + 32*i)
+  // <= max_distance, in ascending i. `codes` holds n codes of 32 bytes.
+  void (*scan)(const uint8_t* query, const uint8_t* codes, size_t n,
+               int max_distance, std::vector<RowDistance>* out);
+  // The same for the listed rows only (in the given order, duplicates kept).
+  // Prefetches codes a few rows ahead: the rows are random accesses.
+  void (*verify)(const uint8_t* query, const uint8_t* codes,
+                 const uint32_t* rows, size_t n_rows, int max_distance,
+                 std::vector<RowDistance>* out);
+};
+
+// Always available.
+const HammingKernels& PortableHammingKernels();
+// The POPCNT build, or nullptr when the running CPU lacks POPCNT.
+const HammingKernels* PopcntHammingKernels();
+// The fastest kernels the running CPU supports.
+const HammingKernels& BestHammingKernels();
+
+// Distance between two 32-byte codes (portable; for tests and one-off uses).
+int HammingDistance256(const uint8_t* a, const uint8_t* b);
+
+}  // namespace hashwatch
+
+#endif  // HASHWATCH_INDEX_HAMMING_KERNELS_H_

@@ -1,0 +1,164 @@
+#include "media/image_decoder.h"
+
+#include <algorithm>
+#include <mutex>
+#include <opencv2/core/utils/logger.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "media/gif_decoder.h"
+
+namespace hashwatch::media {
+namespace {
+
+// BT.601 luma weights, as PDQ specifies (pdq/README, "Luminance"), in
+// OpenCV's B, G, R(, A) channel order; alpha gets weight 0 (ignored).
+const cv::Matx13f kLumaBgr(0.114f, 0.587f, 0.299f);
+const cv::Matx14f kLumaBgra(0.114f, 0.587f, 0.299f, 0.0f);
+
+// Decoded non-JPEG images with a shorter side above kReduceAbove pixels are
+// area-averaged down to a shorter side of kReducedSide: past that, more
+// pixels only cost filter time (PDQ samples a 64x64 grid).
+constexpr int kReduceAbove = 1024;
+constexpr int kReducedSide = 512;
+
+// Any decoded Mat -> CV_32FC1 luma in 0..255.
+absl::StatusOr<cv::Mat> ToLuma(const cv::Mat& m) {
+  cv::Mat f;
+  switch (m.depth()) {
+    case CV_8U: m.convertTo(f, CV_32F); break;
+    case CV_16U: m.convertTo(f, CV_32F, 1.0 / 257.0); break;
+    case CV_32F: m.convertTo(f, CV_32F, 255.0); break;  // float images are 0..1
+    default:
+      return absl::InvalidArgumentError(
+          absl::StrCat("unsupported sample format (OpenCV depth ", m.depth(), ")"));
+  }
+  cv::Mat luma;
+  switch (f.channels()) {
+    case 1: luma = f; break;
+    case 2: cv::extractChannel(f, luma, 0); break;  // grey + alpha
+    case 3: cv::transform(f, luma, kLumaBgr); break;
+    case 4: cv::transform(f, luma, kLumaBgra); break;
+    default:
+      return absl::InvalidArgumentError(absl::StrCat("unsupported channel count ", f.channels()));
+  }
+  return luma;
+}
+
+// EXIF orientation (EXIF 2.3 table 4.6.4 "Orientation") applied to `m`.
+cv::Mat Orient(const cv::Mat& m, int orientation) {
+  cv::Mat out;
+  switch (orientation) {
+    case 2: cv::flip(m, out, 1); break;                        // mirror left-right
+    case 3: cv::rotate(m, out, cv::ROTATE_180); break;
+    case 4: cv::flip(m, out, 0); break;                        // mirror top-bottom
+    case 5: cv::transpose(m, out); break;                      // mirror about main diagonal
+    case 6: cv::rotate(m, out, cv::ROTATE_90_CLOCKWISE); break;
+    case 7: cv::transpose(m, out); cv::flip(out, out, -1); break;  // anti-diagonal
+    case 8: cv::rotate(m, out, cv::ROTATE_90_COUNTERCLOCKWISE); break;
+    default: out = m; break;
+  }
+  return out;
+}
+
+void QuietOpenCvLog() {
+  // Decoder failures are returned per file; OpenCV's console warnings would
+  // only repeat them on stderr.
+  static std::once_flag once;
+  std::call_once(once, [] {
+    cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_SILENT);
+  });
+}
+
+absl::StatusOr<cv::Mat> DecodeWithOpenCv(absl::Span<const uint8_t> bytes, int flags) {
+  // imdecode does not modify its input; the const_cast only satisfies its Mat.
+  const cv::Mat buf(1, static_cast<int>(bytes.size()), CV_8UC1,
+                    const_cast<uint8_t*>(bytes.data()));
+  try {
+    return cv::imdecode(buf, flags);
+  } catch (const cv::Exception& e) {
+    return absl::InvalidArgumentError(e.what());
+  } catch (const std::bad_alloc&) {
+    return absl::ResourceExhaustedError("out of memory while decoding");
+  }
+}
+
+}  // namespace
+
+int JpegScaleDenominator(int64_t width, int64_t height, int working_side) {
+  if (working_side <= 0) return 1;
+  const int64_t shorter = std::min(width, height);
+  for (int d : {8, 4, 2}) {
+    // libjpeg rounds scaled sizes up: ceil(shorter / d).
+    if ((shorter + d - 1) / d >= working_side) return d;
+  }
+  return 1;
+}
+
+absl::StatusOr<DecodedImage> DecodeImage(absl::Span<const uint8_t> bytes,
+                                         const DecodeLimits& limits, int working_side) {
+  QuietOpenCvLog();
+  if (static_cast<int64_t>(bytes.size()) > limits.max_bytes) {
+    return absl::OutOfRangeError(absl::StrCat("file is ", bytes.size(),
+                                              " bytes, over the limit of ", limits.max_bytes));
+  }
+  absl::StatusOr<ImageInfo> info = ProbeImage(bytes);
+  if (!info.ok()) return info.status();
+  const int64_t pixels = info->width * info->height;
+  if (pixels > limits.max_pixels) {
+    return absl::OutOfRangeError(absl::StrFormat(
+        "%s is %dx%d (%.1f megapixels), over the limit of %.1f megapixels",
+        std::string(ImageFormatName(info->format)), info->width, info->height, pixels / 1e6,
+        limits.max_pixels / 1e6));
+  }
+
+  const std::string format(ImageFormatName(info->format));
+  absl::StatusOr<cv::Mat> decoded;
+  if (info->format == ImageFormat::kJpeg) {
+    static constexpr int kReducedGrey[] = {cv::IMREAD_GRAYSCALE, cv::IMREAD_REDUCED_GRAYSCALE_2,
+                                           cv::IMREAD_REDUCED_GRAYSCALE_4,
+                                           cv::IMREAD_REDUCED_GRAYSCALE_8};
+    const int denom = JpegScaleDenominator(info->width, info->height, working_side);
+    const int index = denom == 8 ? 3 : denom == 4 ? 2 : denom == 2 ? 1 : 0;
+    // A JPEG's Y channel is BT.601 luma already: greyscale decoding is exact
+    // and skips chroma entirely. Orientation is applied below, as for all.
+    decoded = DecodeWithOpenCv(bytes, kReducedGrey[index] | cv::IMREAD_IGNORE_ORIENTATION);
+  } else if (info->format == ImageFormat::kGif) {
+    decoded = DecodeGifFirstFrame(bytes);
+  } else {
+    decoded = DecodeWithOpenCv(bytes, cv::IMREAD_UNCHANGED);
+  }
+  if (!decoded.ok()) return decoded.status();
+  if (decoded->empty()) {
+    return absl::InvalidArgumentError(absl::StrCat("corrupt ", format, ": the decoder rejected it"));
+  }
+
+  absl::StatusOr<cv::Mat> luma = ToLuma(*decoded);
+  if (!luma.ok()) return luma.status();
+  // Reduce very large non-JPEG images by area averaging, to kReducedSide
+  // (JPEGs were reduced by their decoder). Only above kReduceAbove, so
+  // images of ordinary size keep their exact pixels and their PDQ stays
+  // bit-exact with the reference (which only squashes images over 512 px).
+  if (working_side > 0 && info->format != ImageFormat::kJpeg) {
+    const int shorter = std::min(luma->rows, luma->cols);
+    if (shorter > kReduceAbove) {
+      const double f = static_cast<double>(std::max(working_side, kReducedSide)) / shorter;
+      cv::Mat small;
+      cv::resize(*luma, small, cv::Size(), f, f, cv::INTER_AREA);
+      *luma = small;
+    }
+  }
+
+  DecodedImage image;
+  image.format = info->format;
+  image.luma = Orient(*luma, info->orientation);
+  const bool swaps = info->orientation >= 5;
+  image.width = static_cast<int>(swaps ? info->height : info->width);
+  image.height = static_cast<int>(swaps ? info->width : info->height);
+  return image;
+}
+
+}  // namespace hashwatch::media

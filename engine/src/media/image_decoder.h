@@ -1,0 +1,44 @@
+// DecodeImage: encoded bytes -> DecodedImage (luma), safely and fast.
+//
+// Order of work, cheapest first: file size limit, header probe (format, size,
+// orientation, truncation), pixel limit, then the decode itself.
+//
+// Speed: signals only need a small image (PDQ samples a 64x64 grid), so a
+// JPEG larger than needed is decoded at 1/2, 1/4 or 1/8 scale straight from its
+// DCT coefficients (libjpeg-turbo scaling through OpenCV's IMREAD_REDUCED_*),
+// in greyscale, which skips most of the IDCT, the chroma upsampling and the
+// colour conversion. Other formats are decoded in full and then reduced with
+// area averaging.
+//
+// Colour: luma uses the BT.601 weights PDQ specifies. 16-bit samples keep
+// their precision (scaled by 1/257). Alpha is ignored: the colour channels are
+// used as stored, exactly as Meta's PDQ reference and PIL's convert("RGB")
+// (used by HMA/ThreatExchange tools) do, so hashes of transparent images agree
+// with the hash lists other centres and platforms compute.
+//
+// Thread safety: reentrant.
+#ifndef HASHWATCH_MEDIA_IMAGE_DECODER_H_
+#define HASHWATCH_MEDIA_IMAGE_DECODER_H_
+
+#include <cstdint>
+
+#include "absl/status/statusor.h"
+#include "absl/types/span.h"
+#include "hashwatch/decode_limits.h"
+#include "media/decoded_image.h"
+
+namespace hashwatch::media {
+
+// `working_side`: the decoded luma may be reduced as long as its shorter side
+// stays >= working_side pixels; 0 keeps full resolution.
+// Errors are InvalidArgument (bad or truncated data), OutOfRange (a limit).
+absl::StatusOr<DecodedImage> DecodeImage(absl::Span<const uint8_t> bytes,
+                                         const DecodeLimits& limits, int working_side);
+
+// The JPEG scale denominator (1, 2, 4 or 8) DecodeImage uses for a JPEG of
+// this size: the largest that keeps the shorter side >= working_side.
+int JpegScaleDenominator(int64_t width, int64_t height, int working_side);
+
+}  // namespace hashwatch::media
+
+#endif  // HASHWATCH_MEDIA_IMAGE_DECODER_H_
