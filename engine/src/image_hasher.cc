@@ -64,7 +64,7 @@ absl::StatusOr<ImageSignals> ImageHasher::HashBytes(absl::Span<const uint8_t> by
   } else if (bytes.empty()) {
     return absl::InvalidArgumentError("empty file");
   }
-  const SignalInput input{bytes, image.get()};
+  const SignalInput input{bytes, image.get(), options_.variants};
   for (const SignalType* t : types_) {
     absl::StatusOr<Signal> s = t->Compute(input);
     if (!s.ok()) return s.status();

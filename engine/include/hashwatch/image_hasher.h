@@ -27,6 +27,10 @@ class SignalType;
 struct HashOptions {
   // Signal type names, computed and reported in this order.
   std::vector<std::string> signals = {"pdq"};
+  // Also compute each signal's transformed variants where its type has them
+  // (PDQ: the eight dihedral hashes, for matching rotated or mirrored
+  // copies). Costs about three more PDQ filter passes per image.
+  bool variants = false;
   DecodeLimits limits;
 };
 

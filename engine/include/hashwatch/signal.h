@@ -12,16 +12,16 @@
 
 namespace hashwatch {
 
-// The eight dihedral transforms of an image (rotations by multiples of 90
-// degrees, clockwise, and flips), in the order of Meta's PDQ reference.
-// A variant hash of image I under transform T approximates the hash of T(I).
+// The eight dihedral transforms of an image, in the order and with the
+// meaning of Meta's PDQ reference (checked against its dihedral test images).
+// The variant hash of image I under transform T is the hash of T(I).
 enum class Dihedral : int {
   kOriginal = 0,
-  kRotate90 = 1,
+  kRotate90 = 1,    // 90 degrees anticlockwise
   kRotate180 = 2,
-  kRotate270 = 3,
-  kFlipX = 4,       // mirror left-right
-  kFlipY = 5,       // mirror top-bottom
+  kRotate270 = 3,   // 270 degrees anticlockwise (90 clockwise)
+  kFlipX = 4,       // mirror about the horizontal axis: top <-> bottom
+  kFlipY = 5,       // mirror about the vertical axis: left <-> right
   kFlipPlus1 = 6,   // transpose: mirror about the main diagonal
   kFlipMinus1 = 7,  // mirror about the anti-diagonal
 };
@@ -37,7 +37,8 @@ struct Signal {
   // types without a quality (digests).
   int quality = -1;
   // Transformed variants of `hash`, indexed by Dihedral, for types that have
-  // them (PDQ); empty otherwise. variants[0] == hash.
+  // them (PDQ) when they were asked for (HashOptions::variants); empty
+  // otherwise. variants[0] == hash.
   std::vector<std::vector<uint8_t>> variants;
 };
 

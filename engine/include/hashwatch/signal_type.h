@@ -27,6 +27,7 @@ struct DecodedImage;  // engine-internal decoded pixels (see src/media/).
 struct SignalInput {
   absl::Span<const uint8_t> bytes;      // the file's bytes, always present
   const DecodedImage* image = nullptr;  // decoded pixels, when needs_pixels()
+  bool variants = false;                // also compute Signal::variants
 };
 
 class SignalType {

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
-#include <numeric>
+#include <utility>
 #include <thread>
 
 #include "index/hamming_kernels.h"
@@ -18,31 +18,36 @@ int ResolveThreads(int requested) {
 
 }  // namespace
 
+PdqSegment::PdqSegment(size_t rows)
+    : rows_(rows),
+      ids_(rows),
+      codes_(rows * kPdqCodeBytes),
+      tombstones_(rows) {}
+
 std::unique_ptr<PdqSegment> PdqSegment::Build(const PdqSegment* previous,
                                               absl::Span<const int64_t> ids,
                                               absl::Span<const uint8_t> codes,
                                               const PdqIndexOptions& options) {
   // The new rows in id order (skip the sort for input that already is,
-  // such as a catalog read ORDER BY id).
-  std::vector<uint32_t> order;
+  // such as a catalog read ORDER BY id). Sorting (id, position) pairs keeps
+  // the comparisons on contiguous memory and equal ids in input order.
+  std::vector<std::pair<int64_t, uint32_t>> order;
   const bool sorted = std::is_sorted(ids.begin(), ids.end());
   if (!sorted) {
     order.resize(ids.size());
-    std::iota(order.begin(), order.end(), 0u);
-    std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
-      return ids[a] < ids[b];
-    });
+    for (size_t k = 0; k < ids.size(); ++k) {
+      order[k] = {ids[k], static_cast<uint32_t>(k)};
+    }
+    std::sort(order.begin(), order.end());
   }
-  auto new_row = [&](size_t k) -> size_t { return sorted ? k : order[k]; };
+  auto new_row = [&](size_t k) -> size_t {
+    return sorted ? k : order[k].second;
+  };
 
   const size_t old_rows = previous ? previous->rows_ : 0;
   const size_t rows =
       (previous ? previous->live_rows() : 0) + ids.size();
-  auto seg = std::unique_ptr<PdqSegment>(new PdqSegment());
-  seg->rows_ = rows;
-  seg->ids_ = HugePageArray<int64_t>(rows);
-  seg->codes_ = HugePageArray<uint8_t>(rows * kPdqCodeBytes);
-  seg->tombstones_ = TombstoneSet(rows);
+  auto seg = std::unique_ptr<PdqSegment>(new PdqSegment(rows));
 
   // Merge the live old rows (already ascending) with the new ones; on equal
   // ids the old rows come first.

@@ -35,9 +35,12 @@ inline constexpr size_t kDefaultMultiIndexMinSize = 32768;
 
 class PdqSegment {
  public:
+  // Most rows a segment holds (rows are uint32 in the multi-index tables).
+  static constexpr size_t kMaxRows = (size_t{1} << 31) - 1;
+
   // A segment of the live rows of `previous` (may be null) plus the given
-  // codes (32 bytes per id, any id order; ids may repeat). Throws
-  // std::bad_alloc when out of memory.
+  // codes (32 bytes per id, any id order; ids may repeat). The total must
+  // not exceed kMaxRows. Throws std::bad_alloc when out of memory.
   static std::unique_ptr<PdqSegment> Build(const PdqSegment* previous,
                                            absl::Span<const int64_t> ids,
                                            absl::Span<const uint8_t> codes,
@@ -63,7 +66,7 @@ class PdqSegment {
   size_t MemoryBytes() const;
 
  private:
-  PdqSegment() = default;
+  explicit PdqSegment(size_t rows);
 
   size_t rows_ = 0;
   HugePageArray<int64_t> ids_;   // ascending

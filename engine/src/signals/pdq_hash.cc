@@ -88,46 +88,52 @@ PdqBits Threshold(const Block& b) {
   return bits;
 }
 
-// Mirroring the 64x64 grid left-right multiplies DCT column j by (-1)^(j+1);
-// top-bottom does the same for row i; mirroring about the main diagonal
-// transposes the block. Every dihedral transform is a combination.
-Block Transform(const Block& b, bool transpose, bool negate_even_rows, bool negate_even_cols) {
-  Block out{};
+Block Transpose(const Block& b) {
+  Block t{};
   for (int i = 0; i < kDct; ++i) {
-    for (int j = 0; j < kDct; ++j) {
-      float v = transpose ? b[j][i] : b[i][j];
-      if (negate_even_rows && i % 2 == 0) v = -v;
-      if (negate_even_cols && j % 2 == 0) v = -v;
-      out[i][j] = v;
-    }
+    for (int j = 0; j < kDct; ++j) t[i][j] = b[j][i];
   }
-  return out;
+  return t;
+}
+
+Block DctOfMirrored(const cv::Mat& luma, int flip_code) {
+  cv::Mat mirrored;
+  cv::flip(luma, mirrored, flip_code);
+  return Dct16(JaroszDownsample(mirrored));
 }
 
 }  // namespace
 
-PdqResult ComputePdq(const cv::Mat& luma) {
+PdqResult ComputePdq(const cv::Mat& luma, bool dihedral) {
   PdqResult result;
   if (luma.rows < 5 || luma.cols < 5) return result;
   const cv::Mat grid = JaroszDownsample(luma);
   result.quality = Quality(grid);
   const Block b = Dct16(grid);
-  // {transpose, negate even rows, negate even columns} per Dihedral value,
-  // derived by substituting the transformed pixel coordinates into the DCT sum.
-  static constexpr bool kOps[kDihedralCount][3] = {
-      {false, false, false},  // original
-      {true, false, true},    // rotate 90 clockwise
-      {false, true, true},    // rotate 180
-      {true, true, false},    // rotate 270 clockwise
-      {false, false, true},   // mirror left-right
-      {false, true, false},   // mirror top-bottom
-      {true, false, false},   // mirror about the main diagonal
-      {true, true, true},     // mirror about the anti-diagonal
+  result.hash = Threshold(b);
+  if (!dihedral) return result;
+
+  // Transposing the image transposes the DCT block exactly (the filter treats
+  // both axes alike). Mirroring would only flip the signs of alternate rows or
+  // columns if the filter and the grid sampling were mirror-symmetric; with
+  // even Jarosz windows they are not, and that shortcut put the reference's
+  // mirrored test photos 8-22 bits from their variant at our working size.
+  // So the three mirror images are filtered for real and the other four
+  // variants are their transposes.
+  const Block top_bottom = DctOfMirrored(luma, 0);
+  const Block left_right = DctOfMirrored(luma, 1);
+  const Block both = DctOfMirrored(luma, -1);
+  auto set = [&](Dihedral d, const Block& block) {
+    result.dihedral[static_cast<int>(d)] = Threshold(block);
   };
-  for (int d = 0; d < kDihedralCount; ++d) {
-    result.dihedral[d] = Threshold(d == 0 ? b : Transform(b, kOps[d][0], kOps[d][1], kOps[d][2]));
-  }
-  result.hash = result.dihedral[0];
+  result.dihedral[0] = result.hash;
+  set(Dihedral::kRotate90, Transpose(left_right));   // = transpose of the left-right mirror
+  set(Dihedral::kRotate180, both);
+  set(Dihedral::kRotate270, Transpose(top_bottom));  // = transpose of the top-bottom mirror
+  set(Dihedral::kFlipX, top_bottom);
+  set(Dihedral::kFlipY, left_right);
+  set(Dihedral::kFlipPlus1, Transpose(b));
+  set(Dihedral::kFlipMinus1, Transpose(both));
   return result;
 }
 

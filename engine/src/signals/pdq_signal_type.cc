@@ -23,12 +23,14 @@ class PdqSignalType final : public SignalType {
 
   absl::StatusOr<Signal> Compute(const SignalInput& input) const override {
     if (input.image == nullptr) return absl::InternalError("pdq needs decoded pixels");
-    const PdqResult r = ComputePdq(input.image->luma);
+    const PdqResult r = ComputePdq(input.image->luma, input.variants);
     Signal s;
     s.type = "pdq";
     s.hash.assign(r.hash.begin(), r.hash.end());
     s.quality = r.quality;
-    for (const PdqBits& v : r.dihedral) s.variants.emplace_back(v.begin(), v.end());
+    if (input.variants) {
+      for (const PdqBits& v : r.dihedral) s.variants.emplace_back(v.begin(), v.end());
+    }
     return s;
   }
 };
