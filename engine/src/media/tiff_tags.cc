@@ -26,7 +26,7 @@ std::optional<Ifd0Tags> ReadIfd0Tags(absl::Span<const uint8_t> data) {
   const size_t count = u16(ifd);
   for (size_t i = 0; i < count; ++i) {
     const size_t entry = ifd + 2 + i * 12;
-    if (entry > data.size() - 12) break;
+    if (entry + 12 > data.size()) break;
     const uint16_t tag = u16(entry);
     const uint16_t type = u16(entry + 2);
     // Values of one SHORT (type 3) or LONG (type 4) sit in the entry itself.
