@@ -4,6 +4,7 @@
 #include <bit>
 #include <cstring>
 #include <thread>
+#include <cstdlib>
 
 #include "index/index_hit.h"
 
@@ -13,7 +14,7 @@ namespace {
 // Probes ahead of the one being scanned whose directory line, then entries
 // line, are prefetched: two dependent misses per probe, ~8 probes per stage
 // keeps 10-16 misses in flight (one core's line-fill buffers).
-constexpr size_t kPrefetchProbes = 8;
+static const size_t kPrefetchProbes = getenv("PP") ? atoi(getenv("PP")) : 8;
 
 struct Probe {
   uint32_t table;

@@ -68,10 +68,10 @@ absl::StatusOr<cv::Mat> DecodeGifFirstFrame(absl::Span<const uint8_t> bytes) {
   const int w = frame->width, h = frame->height;
   if (w <= 0 || h <= 0) return absl::InvalidArgumentError("corrupt GIF: empty first frame");
   std::unique_ptr<SwsContext, SwsFree> sws(
-      sws_getContext(w, h, static_cast<AVPixelFormat>(frame->format), w, h, AV_PIX_FMT_BGR24,
+      sws_getContext(w, h, static_cast<AVPixelFormat>(frame->format), w, h, AV_PIX_FMT_BGRA,
                      SWS_POINT, nullptr, nullptr, nullptr));
   if (!sws) return absl::InvalidArgumentError("corrupt GIF: unsupported pixel format");
-  cv::Mat bgr(h, w, CV_8UC3);
+  cv::Mat bgr(h, w, CV_8UC4);
   uint8_t* dst[4] = {bgr.data, nullptr, nullptr, nullptr};
   int dst_stride[4] = {static_cast<int>(bgr.step), 0, 0, 0};
   sws_scale(sws.get(), frame->data, frame->linesize, 0, h, dst, dst_stride);

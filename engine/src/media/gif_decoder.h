@@ -11,9 +11,8 @@
 
 namespace hashwatch::media {
 
-// Returns the first frame as CV_8UC3 BGR. Transparent pixels come out as
-// the colour libavcodec stores for them (black), i.e. alpha is ignored as for
-// every other format (see image_decoder.h).
+// Returns the first frame as CV_8UC4 BGRA (GIF transparency as alpha 0), to
+// be flattened like every other format's alpha (see image_decoder.h).
 absl::StatusOr<cv::Mat> DecodeGifFirstFrame(absl::Span<const uint8_t> bytes);
 
 }  // namespace hashwatch::media

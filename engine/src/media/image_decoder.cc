@@ -15,7 +15,7 @@ namespace hashwatch::media {
 namespace {
 
 // BT.601 luma weights, as PDQ specifies (pdq/README, "Luminance"), in
-// OpenCV's B, G, R(, A) channel order; alpha gets weight 0 (ignored).
+// OpenCV's B, G, R(, A) channel order; alpha is applied separately.
 const cv::Matx13f kLumaBgr(0.114f, 0.587f, 0.299f);
 const cv::Matx14f kLumaBgra(0.114f, 0.587f, 0.299f, 0.0f);
 
@@ -28,6 +28,7 @@ constexpr int kReducedSide = 512;
 // Any decoded Mat -> CV_32FC1 luma in 0..255.
 absl::StatusOr<cv::Mat> ToLuma(const cv::Mat& m) {
   cv::Mat f;
+  double alpha_scale = 1.0 / 255.0;  // alpha channel value -> 0..1, after the conversion below
   switch (m.depth()) {
     case CV_8U: m.convertTo(f, CV_32F); break;
     case CV_16U: m.convertTo(f, CV_32F, 1.0 / 257.0); break;
@@ -44,6 +45,12 @@ absl::StatusOr<cv::Mat> ToLuma(const cv::Mat& m) {
     case 4: cv::transform(f, luma, kLumaBgra); break;
     default:
       return absl::InvalidArgumentError(absl::StrCat("unsupported channel count ", f.channels()));
+  }
+  if (f.channels() == 2 || f.channels() == 4) {
+    // Composite over black: luma *= alpha (see the header for why).
+    cv::Mat alpha;
+    cv::extractChannel(f, alpha, f.channels() - 1);
+    cv::multiply(luma, alpha, luma, alpha_scale);
   }
   return luma;
 }
