@@ -56,7 +56,7 @@ int RunHash(const HashArgs& args) {
   std::vector<std::string> columns = {"path", "width", "height"};
   for (const std::string& name : options.signals) {
     columns.push_back(name);
-    if (FindSignalType(name)->needs_pixels()) columns.push_back(name + "_quality");
+    if (FindSignalType(name)->has_quality()) columns.push_back(name + "_quality");
   }
   columns.push_back("error");
   RecordWriter writer(args.format, columns);

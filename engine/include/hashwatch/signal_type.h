@@ -40,6 +40,8 @@ class SignalType {
   virtual size_t hash_size() const = 0;
   // True when Compute needs decoded pixels, false when the bytes suffice.
   virtual bool needs_pixels() const = 0;
+  // True when Compute sets Signal::quality (0..100).
+  virtual bool has_quality() const { return false; }
   // Smallest side, in pixels, the decoded image may be reduced to before
   // Compute without changing the result materially; 0 when pixels are unused.
   virtual int working_side() const { return 0; }

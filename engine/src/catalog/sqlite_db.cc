@@ -13,7 +13,7 @@ absl::StatusCode CodeFor(int rc) {
   switch (rc & 0xff) {
     case SQLITE_BUSY:
     case SQLITE_LOCKED: return absl::StatusCode::kUnavailable;
-    case SQLITE_NOTADB:
+    case SQLITE_NOTADB: return absl::StatusCode::kFailedPrecondition;
     case SQLITE_CORRUPT: return absl::StatusCode::kDataLoss;
     case SQLITE_FULL:
     case SQLITE_NOMEM: return absl::StatusCode::kResourceExhausted;
@@ -31,7 +31,7 @@ std::string Hint(int rc) {
   switch (rc & 0xff) {
     case SQLITE_BUSY:
     case SQLITE_LOCKED: return " (another process holds the catalog's write lock; retry)";
-    case SQLITE_NOTADB: return " (the file is not an SQLite database)";
+    case SQLITE_NOTADB: return " (not a hashwatch catalog: the file is not an SQLite database)";
     case SQLITE_CORRUPT: return " (the file is damaged; restore it from a backup)";
     case SQLITE_FULL: return " (the disk is full)";
     default: return "";

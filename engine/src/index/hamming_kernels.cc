@@ -1,7 +1,6 @@
 #include "index/hamming_kernels.h"
 
 #include <cstring>
-#include <cstdlib>
 
 namespace hashwatch {
 namespace {
@@ -11,7 +10,7 @@ namespace {
 // How many candidate rows ahead `verify` prefetches. A code miss costs
 // ~100 ns and one verification ~5 ns, so ~16 misses are kept in flight; the
 // line-fill buffers of one core hold 10-12 (Intel), more would only queue.
-static const size_t kPrefetchRows = getenv("PR") ? atoi(getenv("PR")) : 16;
+constexpr size_t kPrefetchRows = 16;
 
 HASHWATCH_ALWAYS_INLINE void LoadWords(const uint8_t* p, uint64_t w[4]) {
   std::memcpy(w, p, 32);

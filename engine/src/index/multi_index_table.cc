@@ -4,7 +4,6 @@
 #include <bit>
 #include <cstring>
 #include <thread>
-#include <cstdlib>
 
 #include "index/index_hit.h"
 
@@ -14,7 +13,7 @@ namespace {
 // Probes ahead of the one being scanned whose directory line, then entries
 // line, are prefetched: two dependent misses per probe, ~8 probes per stage
 // keeps 10-16 misses in flight (one core's line-fill buffers).
-static const size_t kPrefetchProbes = getenv("PP") ? atoi(getenv("PP")) : 8;
+constexpr size_t kPrefetchProbes = 8;
 
 struct Probe {
   uint32_t table;
@@ -24,6 +23,10 @@ struct Probe {
   uint32_t begin;   // entries range, filled by the pipeline
   uint32_t end;
 };
+
+// Partitions of the two-pass scatter in Build: 2^11 write streams, each run
+// of buckets ~n/2048 entries (40 KB of entries per table at 10M codes).
+constexpr int kPartitionBits = 11;
 
 int Popcount32(uint32_t x) {
   // Suffixes are short; a portable SWAR count (Hacker's Delight, 5-2) keeps
@@ -76,23 +79,40 @@ MultiIndexTable MultiIndexTable::Build(const uint8_t* codes, size_t n,
 void MultiIndexTable::BuildTable(const uint8_t* codes, int i) {
   Table& table = tables_[i];
   const int s = table.suffix_bits;
+  const int d = table.dir_bits;
   const uint32_t suffix_mask = (uint32_t{1} << s) - 1;
-  const size_t buckets = size_t{1} << table.dir_bits;
+  const size_t buckets = size_t{1} << d;
   table.dir = HugePageArray<uint32_t>(buckets + 1);
   table.entries = HugePageArray<uint32_t>(n_);
   uint32_t* dir = table.dir.data();
-  // Counting sort by the top bits: count into dir[k + 1], prefix-sum so that
-  // dir[k] is bucket k's start, scatter using dir[k] as a cursor (it ends at
-  // bucket k's end = bucket k + 1's start), then shift back by one.
+  uint32_t* entries = table.entries.data();
+  // Counting sort by bucket (the key's top d bits): count into dir[k + 1]
+  // and prefix-sum, so dir[k] is bucket k's start.
   for (size_t row = 0; row < n_; ++row) {
     ++dir[(plan_.Extract(codes + 32 * row, i) >> s) + 1];
   }
   for (size_t k = 1; k <= buckets; ++k) dir[k] += dir[k - 1];
-  uint32_t* entries = table.entries.data();
+  // Scattering n rows straight into their buckets is n cache misses (the
+  // entries are 4n bytes). Instead scatter in two cache-friendly passes:
+  // first into kPartitions contiguous runs of buckets (few write streams),
+  // then each run, whose entries and cursors fit in L2, into its buckets.
+  // Cursor trick: dir[k] advances to bucket k's end (= bucket k + 1's start)
+  // and is shifted back by one at the end.
+  const int part_bits = std::min(d, kPartitionBits);
+  const int part_shift = d - part_bits;
+  const size_t parts = size_t{1} << part_bits;
+  std::vector<uint64_t> staged(n_);  // (key << 32) | row, partitioned
+  std::vector<uint32_t> cursor(parts);
+  for (size_t p = 0; p < parts; ++p) cursor[p] = dir[p << part_shift];
   for (size_t row = 0; row < n_; ++row) {
     const uint32_t key = plan_.Extract(codes + 32 * row, i);
-    entries[dir[key >> s]++] =
-        ((key & suffix_mask) << row_bits_) | static_cast<uint32_t>(row);
+    staged[cursor[(key >> s) >> part_shift]++] =
+        (uint64_t{key} << 32) | static_cast<uint32_t>(row);
+  }
+  for (const uint64_t item : staged) {
+    const uint32_t key = static_cast<uint32_t>(item >> 32);
+    entries[dir[key >> s]++] = ((key & suffix_mask) << row_bits_) |
+                               static_cast<uint32_t>(item);
   }
   std::memmove(dir + 1, dir, buckets * sizeof(uint32_t));
   dir[0] = 0;

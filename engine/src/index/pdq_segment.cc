@@ -4,6 +4,8 @@
 #include <cstring>
 #include <utility>
 #include <thread>
+#include <chrono>
+#include <cstdio>
 
 #include "index/hamming_kernels.h"
 
@@ -31,6 +33,7 @@ std::unique_ptr<PdqSegment> PdqSegment::Build(const PdqSegment* previous,
   // The new rows in id order (skip the sort for input that already is,
   // such as a catalog read ORDER BY id). Sorting (id, position) pairs keeps
   // the comparisons on contiguous memory and equal ids in input order.
+  auto T0 = std::chrono::steady_clock::now();
   std::vector<std::pair<int64_t, uint32_t>> order;
   const bool sorted = std::is_sorted(ids.begin(), ids.end());
   if (!sorted) {
@@ -75,6 +78,8 @@ std::unique_ptr<PdqSegment> PdqSegment::Build(const PdqSegment* previous,
     }
   }
 
+  auto T1 = std::chrono::steady_clock::now();
+  fprintf(stderr, "sort+merge %.2f s\n", std::chrono::duration<double>(T1-T0).count());
   const size_t min_size = options.multi_index_min_size != 0
                               ? options.multi_index_min_size
                               : kDefaultMultiIndexMinSize;
@@ -86,6 +91,7 @@ std::unique_ptr<PdqSegment> PdqSegment::Build(const PdqSegment* previous,
     seg->mih_ = MultiIndexTable::Build(seg->codes_.data(), rows, plan,
                                        ResolveThreads(options.build_threads));
   }
+  fprintf(stderr, "mih %.2f s\n", std::chrono::duration<double>(std::chrono::steady_clock::now()-T1).count());
   return seg;
 }
 

@@ -13,6 +13,7 @@ class PdqSignalType final : public SignalType {
   std::string_view name() const override { return "pdq"; }
   size_t hash_size() const override { return 32; }
   bool needs_pixels() const override { return true; }
+  bool has_quality() const override { return true; }
   // PDQ samples a 64x64 grid; decoding to at least 192 px (three pixels per
   // grid cell) keeps every conformance image within the reference's port
   // tolerance, where 128 px (two per cell) put a downscaled JPEG 12 bits away

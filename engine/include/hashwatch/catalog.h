@@ -1,0 +1,262 @@
+// Catalog: the lasting store of known content (as hashes only) and the index
+// that checks new media against it.
+//
+// A catalog is one SQLite file (docs/catalog.md has the schema) holding cases
+// (a victim's submission, under the reference staff give it), items (one
+// enrolled file or imported hash), their signals (PDQ hashes with quality)
+// and an append-only audit log of who enrolled, withdrew, scanned, imported
+// and exported what, when. It never holds pixels. A new file is created
+// readable and writable by its owner only (mode 0600).
+//
+// Durability: every write is one SQLite transaction in WAL mode with
+// synchronous=FULL; a call that returned OK is on disk and survives a kill -9
+// or a power cut; a call that failed or was interrupted leaves nothing behind.
+//
+// Matching: when the catalog opens, the PDQ hashes of every open case are
+// loaded into an exact in-memory index, which enrol, import and withdraw keep
+// in step. A query is hashed with PDQ and, by default, its eight dihedral
+// variants (rotations and mirrors) are each searched, so a rotated or
+// mirrored copy matches too. Hashes whose PDQ quality is below 50 are not
+// trusted (design.md section 4): enrolled ones are stored but not indexed,
+// and a low-quality query is reported as such instead of being matched.
+//
+// Thread safety: a Catalog may be used from many threads at once. Match*
+// calls run in parallel with each other and with enrolment, import and
+// withdrawal; writers are serialised inside the catalog. A Match that starts
+// after Withdraw returned never reports the withdrawn case. Another process
+// may use the same file (SQLite locking; writers wait up to the busy
+// timeout), but this object's index only sees other processes' changes when
+// the catalog is opened again.
+#ifndef HASHWATCH_CATALOG_H_
+#define HASHWATCH_CATALOG_H_
+
+#include <cstdint>
+#include <iosfwd>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/types/span.h"
+#include "hashwatch/decode_limits.h"
+#include "hashwatch/signal.h"
+
+namespace hashwatch {
+
+// A case's reference as staff give it (1-200 characters, no control
+// characters), e.g. "2024-0113".
+using CaseId = std::string;
+// An item's number in its catalog (positive; never reused).
+using ItemId = int64_t;
+
+// The operator recorded in the audit log when a call gives none: the login
+// name of the effective user (getpwuid), else $USER, else "unknown".
+std::string DefaultOperatorName();
+
+struct CatalogOptions {
+  // Create the file (mode 0600) when it does not exist; otherwise NotFound.
+  bool create_if_missing = true;
+  // How long a write waits for another process's write lock.
+  int busy_timeout_ms = 5000;
+  // Enrolled and imported PDQ hashes below this quality are stored but not
+  // indexed, so they never match. Hashes of unknown quality are indexed.
+  int index_min_quality = 50;
+  // Limits for the media that EnrollFile/MatchFile and friends decode.
+  DecodeLimits limits;
+};
+
+// Who enrols what, and where it came from.
+struct EnrollRequest {
+  CaseId case_id;
+  // The case's label; created with it, or updated when non-empty.
+  std::string label;
+  // Where the file came from, e.g. the name staff gave it. Never pixels.
+  // EnrollFile uses the file's name when this is empty.
+  std::string source_note;
+  // Recorded in the audit log; empty means DefaultOperatorName().
+  std::string operator_name;
+};
+
+struct EnrollResult {
+  ItemId item = 0;
+  std::string pdq_hex;  // the enrolled PDQ hash (original orientation)
+  int quality = 0;      // its PDQ quality, 0..100
+  // False when quality < CatalogOptions::index_min_quality: stored, but it
+  // will not match anything.
+  bool indexed = false;
+  // True when the same bytes (SHA-256) were already enrolled in this case;
+  // `item` is then the existing item and nothing was written.
+  bool already_enrolled = false;
+};
+
+struct MatchOptions {
+  // Largest Hamming distance (of 256 bits) that matches; 31 is PDQ's common
+  // threshold (StopNCII, HMA). Any value 0..256 is exact; above 31 the search
+  // falls back to a linear scan.
+  int threshold = 31;
+  // Also search the query's seven rotated and mirrored variants.
+  bool dihedral = true;
+  // Queries whose PDQ quality is below this are reported as low quality and
+  // not matched (their hashes match too many unrelated images).
+  int min_quality = 50;
+};
+
+// One known item that a query matched.
+struct Match {
+  CaseId case_id;
+  ItemId item = 0;
+  std::string signal = "pdq";  // the signal type that matched
+  int distance = 0;            // Hamming distance, 0..threshold
+  // The transform of the query that matched the item (kOriginal for a
+  // straight copy, kFlipY for a left-right mirror, ...): DihedralName()
+  // gives its name.
+  Dihedral variant = Dihedral::kOriginal;
+};
+
+struct MatchResult {
+  int quality = 0;           // the query's PDQ quality
+  bool low_quality = false;  // quality < min_quality: not matched
+  // One entry per matched item, nearest first (ties by item); empty for none.
+  std::vector<Match> matches;
+};
+
+struct WithdrawResult {
+  int64_t items = 0;               // items of the case that stopped matching
+  bool already_withdrawn = false;  // nothing changed; no audit entry written
+};
+
+// A hash list to import. Formats (detected from the first line that is not
+// blank or a '#' comment):
+//   csv:   header "pdq_hex,quality,case,label", then one hash per line;
+//   plain: one 64-digit PDQ hex hash per line;
+//   vpdq:  Meta's vPDQ frames "frame_number,quality,pdq_hex,timestamp" (one
+//          video: all lines become one item with one signal per frame).
+struct ImportRequest {
+  // The case everything goes into; required for plain and vpdq lists. For
+  // csv, overrides the case column when non-empty.
+  CaseId case_id;
+  // Label for cases the import creates (csv: the label column wins).
+  std::string label;
+  // Name of the list (e.g. its file name), kept in source notes and the log.
+  std::string source_name;
+  std::string operator_name;  // empty: DefaultOperatorName()
+};
+
+struct ImportResult {
+  std::string format;            // "csv", "plain" or "vpdq"
+  int64_t items = 0;             // items created
+  int64_t signals = 0;           // hashes stored
+  int64_t indexed = 0;           // of which matchable (quality >= minimum)
+  int64_t duplicates = 0;        // csv/plain lines already in their case: skipped
+  int64_t cases_created = 0;
+  std::vector<ItemId> item_ids;  // the items created, in input order
+};
+
+struct ExportOptions {
+  // Only this case; empty exports every open case. Withdrawn cases are never
+  // exported (asking for one is an error).
+  CaseId case_id;
+  std::string operator_name;  // empty: DefaultOperatorName()
+  // For the audit log: where the list went (a file name).
+  std::string destination;
+};
+
+struct ExportResult {
+  int64_t hashes = 0;
+  int64_t cases = 0;
+};
+
+// What one scan run did, for the audit log (no per-file details).
+struct ScanSummary {
+  int64_t files = 0;
+  int64_t matched_files = 0;
+  int64_t failed_files = 0;
+  int64_t low_quality_files = 0;
+  MatchOptions options;
+};
+
+struct CatalogStats {
+  int schema_version = 0;
+  int64_t cases_open = 0;
+  int64_t cases_withdrawn = 0;
+  int64_t items = 0;
+  int64_t pdq_hashes = 0;          // stored, all cases
+  int64_t low_quality_hashes = 0;  // stored below index_min_quality
+  int64_t indexed_hashes = 0;      // in the in-memory index now
+  int64_t audit_entries = 0;
+  int64_t index_memory_bytes = 0;
+  int64_t file_bytes = 0;          // the SQLite file and its WAL
+  // How long Open took to read the hashes and to build the index.
+  double open_read_seconds = 0;
+  double open_index_seconds = 0;
+};
+
+class Catalog {
+ public:
+  // Opens (or creates) the catalog at `path`, migrates its schema and builds
+  // the index of its open cases' PDQ hashes. NotFound when missing and
+  // !create_if_missing; FailedPrecondition for a file that is not a catalog.
+  static absl::StatusOr<std::unique_ptr<Catalog>> Open(const std::string& path,
+                                                       const CatalogOptions& options = {});
+  ~Catalog();
+  Catalog(const Catalog&) = delete;
+  Catalog& operator=(const Catalog&) = delete;
+
+  // Hashes an image (PDQ of its original orientation, and its SHA-256) and
+  // stores it under the case, creating the case if needed. A file that cannot
+  // be decoded is an error naming it, and nothing is written. Enrolling into
+  // a withdrawn case is FailedPrecondition.
+  absl::StatusOr<EnrollResult> EnrollFile(const EnrollRequest& request, const std::string& path);
+  absl::StatusOr<EnrollResult> EnrollBytes(const EnrollRequest& request,
+                                           absl::Span<const uint8_t> bytes);
+
+  // Hashes a query image and searches the index. A file that cannot be
+  // decoded is an error naming it.
+  absl::StatusOr<MatchResult> MatchFile(const std::string& path,
+                                        const MatchOptions& options = {}) const;
+  absl::StatusOr<MatchResult> MatchBytes(absl::Span<const uint8_t> bytes,
+                                         const MatchOptions& options = {}) const;
+  // Searches with a PDQ signal computed elsewhere (ImageHasher with
+  // HashOptions::variants for dihedral matching; without variants only the
+  // original orientation is searched). InvalidArgument if it is not PDQ.
+  absl::StatusOr<MatchResult> MatchSignal(const Signal& pdq,
+                                          const MatchOptions& options = {}) const;
+
+  // Marks the case withdrawn: its items stop matching before this returns,
+  // its hashes are no longer exported, and the audit log records it. The
+  // stored rows stay (the log refers to them). NotFound for an unknown case.
+  absl::StatusOr<WithdrawResult> Withdraw(const CaseId& case_id, const std::string& operator_name);
+
+  // Imports a hash list in one transaction: either every line is stored, or
+  // (on any bad line) nothing is, and the error lists the bad lines with
+  // their numbers ("line 7: pdq hash must be 64 hex digits, got 12").
+  absl::StatusOr<ImportResult> ImportHashes(const ImportRequest& request, std::istream& in);
+  // As ImportHashes, reading `path` ("-" is not special here).
+  absl::StatusOr<ImportResult> ImportHashesFromFile(const ImportRequest& request,
+                                                    const std::string& path);
+
+  // Writes the PDQ hashes of open cases as CSV ("pdq_hex,quality,case,label"
+  // header, one hash per line), the format ImportHashes reads back.
+  absl::StatusOr<ExportResult> ExportHashes(const ExportOptions& options, std::ostream& out);
+  // As ExportHashes into a new file (mode 0600), written completely or not at
+  // all (a temporary file renamed into place).
+  absl::StatusOr<ExportResult> ExportHashesToFile(const ExportOptions& options,
+                                                  const std::string& path);
+
+  // Appends a scan run's summary to the audit log.
+  absl::Status RecordScan(const ScanSummary& summary, const std::string& operator_name);
+
+  absl::StatusOr<CatalogStats> Stats() const;
+  const std::string& path() const;
+
+  struct Impl;  // engine-internal
+
+ private:
+  explicit Catalog(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace hashwatch
+
+#endif  // HASHWATCH_CATALOG_H_

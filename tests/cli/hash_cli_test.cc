@@ -1,0 +1,101 @@
+// End-to-end: the built `hashwatch hash` binary on testdata.
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "test_support.h"
+
+namespace hashwatch {
+namespace {
+
+using testing::RunCommand;
+
+std::string Hashwatch() { return (testing::BinDir() / "hashwatch").string(); }
+
+std::vector<nlohmann::json> JsonLines(const std::string& out) {
+  std::vector<nlohmann::json> lines;
+  std::stringstream ss(out);
+  std::string line;
+  while (std::getline(ss, line)) lines.push_back(nlohmann::json::parse(line));
+  return lines;
+}
+
+bool IsHex(const std::string& s, size_t n) {
+  return s.size() == n && s.find_first_not_of("0123456789abcdef") == std::string::npos;
+}
+
+TEST_CASE("hash prints one JSON line per image with PDQ and quality, exit 0") {
+  const std::string dir = (testing::TestdataDir() / "images").string();
+  auto r = RunCommand(Hashwatch() + " hash --jobs 2 '" + dir + "'");
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  const auto lines = JsonLines(r.out);
+  REQUIRE(lines.size() == 7);
+  std::vector<std::string> paths;
+  for (const auto& j : lines) {
+    paths.push_back(j["path"]);
+    CHECK(IsHex(j["pdq"], 64));
+    CHECK(j["pdq_quality"].get<int>() >= 50);
+    CHECK_FALSE(j.contains("error"));
+  }
+  CHECK(std::is_sorted(paths.begin(), paths.end()));  // folder order, whatever the jobs
+}
+
+TEST_CASE("hash keeps going past bad files and exits 1") {
+  testing::TempDir tmp;
+  testing::WriteFileText(tmp.path() / "a_fake.jpg", "GIF? no. just text\n");
+  const auto good = testing::TestdataDir() / "formats" / "photo_baseline.jpg";
+  auto jpeg = testing::ReadFileBytes(good);
+  jpeg.resize(jpeg.size() / 2);
+  testing::WriteFileBytes(tmp.path() / "b_truncated.jpg", jpeg);
+  testing::WriteFileBytes(tmp.path() / "c_good.jpg", testing::ReadFileBytes(good));
+  auto r = RunCommand(Hashwatch() + " hash --signals pdq,sha256 '" + tmp.path().string() + "'");
+  CHECK(r.exit_code == 1);
+  const auto lines = JsonLines(r.out);
+  REQUIRE(lines.size() == 3);
+  CHECK_THAT(lines[0]["error"].get<std::string>(), Catch::Contains("not a supported image"));
+  CHECK_THAT(lines[1]["error"].get<std::string>(), Catch::Contains("truncated JPEG"));
+  CHECK(IsHex(lines[2]["pdq"], 64));
+  CHECK(IsHex(lines[2]["sha256"], 64));
+}
+
+TEST_CASE("hash reads paths from standard input with '-'") {
+  const auto a = (testing::TestdataDir() / "known" / "coffee.jpg").string();
+  const auto b = (testing::TestdataDir() / "known" / "rocket.jpg").string();
+  auto r = RunCommand(Hashwatch() + " hash -", a + "\n\n" + b + "\n");
+  CHECK(r.exit_code == 0);
+  const auto lines = JsonLines(r.out);
+  REQUIRE(lines.size() == 2);
+  CHECK(lines[0]["path"] == a);
+  CHECK(lines[1]["path"] == b);
+}
+
+TEST_CASE("hash --format csv prints a header and one row per file") {
+  const auto a = (testing::TestdataDir() / "known" / "coffee.jpg").string();
+  auto r = RunCommand(Hashwatch() + " hash --format csv --signals pdq,phash,md5 '" + a + "' missing.png");
+  CHECK(r.exit_code == 1);
+  std::stringstream ss(r.out);
+  std::string header, row1, row2;
+  std::getline(ss, header);
+  std::getline(ss, row1);
+  std::getline(ss, row2);
+  CHECK(header == "path,width,height,pdq,pdq_quality,phash,md5,error");
+  CHECK_THAT(row1, Catch::StartsWith(a + ","));
+  CHECK_THAT(row2, Catch::StartsWith("missing.png,,,,,,,") && Catch::Contains("No such file"));
+}
+
+TEST_CASE("hash usage errors exit 2, --help exits 0") {
+  CHECK(RunCommand(Hashwatch() + " hash").exit_code == 2);
+  auto bad = RunCommand(Hashwatch() + " hash --signals nope x.jpg");
+  CHECK(bad.exit_code == 2);
+  CHECK_THAT(bad.err, Catch::Contains("unknown signal type 'nope'"));
+  CHECK(RunCommand(Hashwatch() + " hash --format xml x.jpg").exit_code == 2);
+  CHECK(RunCommand(Hashwatch() + " frobnicate").exit_code == 2);
+  auto help = RunCommand(Hashwatch() + " hash --help");
+  CHECK(help.exit_code == 0);
+  CHECK_THAT(help.out, Catch::Contains("--signals") && Catch::Contains("--jobs") &&
+                           Catch::Contains("--max-megapixels") && Catch::Contains("Exit status"));
+}
+
+}  // namespace
+}  // namespace hashwatch

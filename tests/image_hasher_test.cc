@@ -1,0 +1,115 @@
+// ImageHasher: the public entry point of the image pipeline.
+#include "hashwatch/image_hasher.h"
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <thread>
+
+#include "hashwatch/signal_type.h"
+#include "test_support.h"
+
+namespace hashwatch {
+namespace {
+
+using testing::TestdataDir;
+
+std::vector<std::string> ImagePaths() {
+  std::vector<std::string> paths;
+  for (const auto& e : std::filesystem::directory_iterator(TestdataDir() / "images")) {
+    paths.push_back(e.path().string());
+  }
+  std::sort(paths.begin(), paths.end());
+  return paths;
+}
+
+TEST_CASE("HashFile and HashBytes agree and report every requested signal") {
+  HashOptions options;
+  options.signals = {"pdq", "phash", "sha256", "md5"};
+  auto hasher = ImageHasher::Create(options);
+  REQUIRE(hasher.ok());
+  for (const std::string& path : ImagePaths()) {
+    auto from_file = hasher->HashFile(path);
+    auto from_bytes = hasher->HashBytes(testing::ReadFileBytes(path));
+    REQUIRE(from_file.ok());
+    REQUIRE(from_bytes.ok());
+    REQUIRE(from_file->signals.size() == 4);
+    for (size_t i = 0; i < 4; ++i) {
+      CHECK(from_file->signals[i].type == options.signals[i]);
+      CHECK(from_file->signals[i].hash == from_bytes->signals[i].hash);
+      CHECK(from_file->signals[i].hash.size() == FindSignalType(options.signals[i])->hash_size());
+    }
+    CHECK(from_file->Find("pdq")->quality >= 50);
+    CHECK(from_file->Find("sha256")->quality == -1);
+    CHECK(from_file->Find("pdq")->variants.empty());  // not asked for
+    CHECK(from_file->width > 0);
+  }
+}
+
+TEST_CASE("Errors name the file and say what is wrong") {
+  auto hasher = ImageHasher::Create(HashOptions{});
+  REQUIRE(hasher.ok());
+  testing::TempDir tmp;
+  testing::WriteFileText(tmp.path() / "notes.jpg", "this is a text file, not a JPEG\n");
+  testing::WriteFileText(tmp.path() / "empty.png", "");
+  auto text = hasher->HashFile((tmp.path() / "notes.jpg").string());
+  REQUIRE_FALSE(text.ok());
+  CHECK_THAT(std::string(text.status().message()),
+             Catch::StartsWith((tmp.path() / "notes.jpg").string() + ": not a supported image"));
+  auto empty = hasher->HashFile((tmp.path() / "empty.png").string());
+  CHECK_THAT(std::string(empty.status().message()), Catch::EndsWith(": empty file"));
+  auto missing = hasher->HashFile((tmp.path() / "missing.jpg").string());
+  CHECK(missing.status().code() == absl::StatusCode::kNotFound);
+  auto folder = hasher->HashFile(tmp.path().string());
+  CHECK_THAT(std::string(folder.status().message()), Catch::Contains("not a regular file"));
+}
+
+TEST_CASE("Create refuses unknown signal types and bad limits") {
+  HashOptions options;
+  options.signals = {"pdq", "dhash"};
+  auto bad = ImageHasher::Create(options);
+  REQUIRE_FALSE(bad.ok());
+  CHECK_THAT(std::string(bad.status().message()),
+             Catch::Contains("unknown signal type 'dhash'") && Catch::Contains("pdq"));
+  options.signals = {"pdq"};
+  options.limits.max_pixels = 0;
+  CHECK_FALSE(ImageHasher::Create(options).ok());
+}
+
+TEST_CASE("Digests alone need no decoding, so they work on any file") {
+  HashOptions options;
+  options.signals = {"sha256"};
+  auto hasher = ImageHasher::Create(options);
+  REQUIRE(hasher.ok());
+  const std::string text = "not an image";
+  auto r = hasher->HashBytes(absl::MakeConstSpan(reinterpret_cast<const uint8_t*>(text.data()), text.size()));
+  REQUIRE(r.ok());
+  CHECK(r->signals.size() == 1);
+}
+
+TEST_CASE("One hasher is safe to share between threads") {
+  HashOptions options;
+  options.signals = {"pdq", "phash"};
+  options.variants = true;
+  auto hasher = ImageHasher::Create(options);
+  REQUIRE(hasher.ok());
+  const auto paths = ImagePaths();
+  std::vector<std::vector<uint8_t>> expected;
+  for (const auto& p : paths) expected.push_back(hasher->HashFile(p)->Find("pdq")->hash);
+  std::atomic<int> mismatches{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int round = 0; round < 3; ++round) {
+        for (size_t i = 0; i < paths.size(); ++i) {
+          auto r = hasher->HashFile(paths[i]);
+          if (!r.ok() || r->Find("pdq")->hash != expected[i]) ++mismatches;
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  CHECK(mismatches == 0);
+}
+
+}  // namespace
+}  // namespace hashwatch
