@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# hashwatch set-up in one command, on a fresh Debian 12 machine (as root, or
+# with sudo): installs the Debian packages that are missing, configures and
+# builds, then
+#   scripts/run.sh demo   runs the main job on the bundled testdata
+#   scripts/run.sh test   builds and runs the whole test suite (ctest)
+#   scripts/run.sh build  only installs and builds
+# Build type and folder can be changed with HASHWATCH_BUILD_TYPE (Release) and
+# HASHWATCH_BUILD_DIR (build).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD_DIR=${HASHWATCH_BUILD_DIR:-$ROOT/build}
+BUILD_TYPE=${HASHWATCH_BUILD_TYPE:-Release}
+
+# Why each is here: README.md, "Dependencies".
+PACKAGES=(
+  build-essential cmake pkg-config
+  libopencv-dev libopencv-contrib-dev
+  libfaiss-dev libopenblas-dev
+  libavcodec-dev libavformat-dev libavutil-dev libswscale-dev
+  libabsl-dev catch2 libsqlite3-dev
+  nlohmann-json3-dev libcli11-dev libssl-dev zlib1g-dev
+)
+
+say() { printf '==> %s\n' "$*" >&2; }
+
+install_packages() {
+  local missing=()
+  for p in "${PACKAGES[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+      missing+=("$p")
+    fi
+  done
+  if [ ${#missing[@]} -eq 0 ]; then
+    say "Debian packages: all present"
+    return
+  fi
+  local sudo=()
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null || { echo "need root (or sudo) to install: ${missing[*]}" >&2; exit 2; }
+    sudo=(sudo)
+  fi
+  say "installing ${#missing[@]} Debian packages: ${missing[*]}"
+  "${sudo[@]}" apt-get update -q
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -q "${missing[@]}"
+}
+
+build() {
+  say "configuring ($BUILD_TYPE) in $BUILD_DIR"
+  cmake -S "$ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE="$BUILD_TYPE" >/dev/null
+  say "building"
+  cmake --build "$BUILD_DIR" -j "$(nproc)"
+}
+
+demo() {
+  local hw="$BUILD_DIR/bin/hashwatch"
+  say "hashing the photos in testdata/images"
+  "$hw" hash --signals pdq,sha256 --format csv "$ROOT/testdata/images"
+}
+
+run_tests() {
+  say "running the test suite"
+  cd "$BUILD_DIR"
+  ctest --output-on-failure -j "$(nproc)"
+}
+
+main() {
+  local what=${1:-}
+  case "$what" in
+    demo|test|build) ;;
+    *) echo "usage: scripts/run.sh demo|test|build" >&2; exit 2 ;;
+  esac
+  install_packages
+  build
+  case "$what" in
+    demo) demo ;;
+    test) run_tests ;;
+    build) ;;
+  esac
+}
+
+main "$@"
