@@ -8,6 +8,7 @@
 //             reduced decode, PDQ (+ dihedral variants): the whole job;
 // plus the split of hashwatch's time between decoding and hashing, and its
 // throughput with --jobs N threads against one thread.
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -16,8 +17,6 @@
 #include <opencv2/imgcodecs.hpp>
 #include <string>
 #include <vector>
-
-#include <CLI/CLI.hpp>
 
 #include "bench_commands.h"
 #include "hashwatch/image_hasher.h"
@@ -107,19 +106,19 @@ int RunHashBench(int argc, char** argv) {
   for (const auto& f : files) total_mp += f.megapixels;
 
   // Warm the page cache so every variant reads from memory.
-  TimeAll(files, 1, [](const BenchFile& f) { return static_cast<int>(media::ReadFile(f.path, 1LL << 40).ok()); });
+  TimeAll(files, 1, [](const BenchFile& f) {
+    return static_cast<int>(media::ReadFile(f.path, 1LL << 40).ok());
+  });
 
   std::vector<double> base1, hw1, hwN, dec, pdq;
   for (int r = 0; r < rounds; ++r) {
     base1.push_back(TimeAll(files, 1, [](const BenchFile& f) {
       return cv::imread(f.path, cv::IMREAD_COLOR).empty() ? 0 : 1;
     }));
-    hw1.push_back(TimeAll(files, 1, [&](const BenchFile& f) {
-      return hasher->HashFile(f.path).ok() ? 1 : 0;
-    }));
-    hwN.push_back(TimeAll(files, jobs, [&](const BenchFile& f) {
-      return hasher->HashFile(f.path).ok() ? 1 : 0;
-    }));
+    hw1.push_back(TimeAll(
+        files, 1, [&](const BenchFile& f) { return hasher->HashFile(f.path).ok() ? 1 : 0; }));
+    hwN.push_back(TimeAll(
+        files, jobs, [&](const BenchFile& f) { return hasher->HashFile(f.path).ok() ? 1 : 0; }));
     // Split of the single-thread pipeline: decode vs PDQ.
     double d = 0, p = 0;
     for (const auto& f : files) {
@@ -137,7 +136,8 @@ int RunHashBench(int argc, char** argv) {
   }
 
   const double b = Median(base1);
-  size_t jpegs = std::count_if(files.begin(), files.end(), [](const BenchFile& f) { return f.jpeg; });
+  size_t jpegs =
+      std::count_if(files.begin(), files.end(), [](const BenchFile& f) { return f.jpeg; });
   std::printf("%zu images (%zu JPEG), %.1f megapixels, %d rounds, medians\n\n", files.size(), jpegs,
               total_mp, rounds);
   std::printf("%-34s %9s %10s %9s %8s\n", "", "seconds", "images/s", "MP/s", "vs base");

@@ -15,7 +15,8 @@ struct InputPath {
   std::string error;  // non-empty when the path could not be listed
 };
 
-std::vector<InputPath> ExpandInputPaths(const std::vector<std::string>& args, std::istream& stdin_stream);
+std::vector<InputPath> ExpandInputPaths(const std::vector<std::string>& args,
+                                        std::istream& stdin_stream);
 
 }  // namespace hashwatch::cli
 

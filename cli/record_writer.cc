@@ -54,9 +54,7 @@ std::string RecordWriter::Cell(const Record& record, const std::string& column) 
 
 void RecordWriter::Write(const Record& record) {
   switch (format_) {
-    case OutputFormat::kJsonl:
-      std::fprintf(out_, "%s\n", Dump(record).c_str());
-      break;
+    case OutputFormat::kJsonl: std::fprintf(out_, "%s\n", Dump(record).c_str()); break;
     case OutputFormat::kCsv: {
       if (!header_written_) {
         for (size_t c = 0; c < columns_.size(); ++c) {

@@ -81,7 +81,8 @@ TEST_CASE("Digests alone need no decoding, so they work on any file") {
   auto hasher = ImageHasher::Create(options);
   REQUIRE(hasher.ok());
   const std::string text = "not an image";
-  auto r = hasher->HashBytes(absl::MakeConstSpan(reinterpret_cast<const uint8_t*>(text.data()), text.size()));
+  auto r = hasher->HashBytes(
+      absl::MakeConstSpan(reinterpret_cast<const uint8_t*>(text.data()), text.size()));
   REQUIRE(r.ok());
   CHECK(r->signals.size() == 1);
 }

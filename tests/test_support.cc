@@ -12,9 +12,15 @@
 namespace hashwatch::testing {
 namespace fs = std::filesystem;
 
-fs::path SourceDir() { return HASHWATCH_SOURCE_DIR; }
-fs::path TestdataDir() { return SourceDir() / "testdata"; }
-fs::path BinDir() { return HASHWATCH_BIN_DIR; }
+fs::path SourceDir() {
+  return HASHWATCH_SOURCE_DIR;
+}
+fs::path TestdataDir() {
+  return SourceDir() / "testdata";
+}
+fs::path BinDir() {
+  return HASHWATCH_BIN_DIR;
+}
 
 fs::path ConformanceDir() {
   fs::path dir = SourceDir().parent_path() / "shared" / "conformance";
@@ -29,7 +35,8 @@ std::vector<uint8_t> ReadFileBytes(const fs::path& path) {
 
 void WriteFileBytes(const fs::path& path, const std::vector<uint8_t>& bytes) {
   std::ofstream out(path, std::ios::binary);
-  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  out.write(reinterpret_cast<const char*>(bytes.data()),
+            static_cast<std::streamsize>(bytes.size()));
   if (!out) throw std::runtime_error("cannot write " + path.string());
 }
 
@@ -58,8 +65,8 @@ CommandResult RunCommand(const std::string& command, const std::string& stdin_te
   TempDir tmp;
   fs::path in = tmp.path() / "stdin", out = tmp.path() / "stdout", err = tmp.path() / "stderr";
   WriteFileText(in, stdin_text);
-  std::string full = "(" + command + ") <'" + in.string() + "' >'" + out.string() + "' 2>'" +
-                     err.string() + "'";
+  std::string full =
+      "(" + command + ") <'" + in.string() + "' >'" + out.string() + "' 2>'" + err.string() + "'";
   int status = std::system(full.c_str());
   CommandResult r;
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);

@@ -10,9 +10,9 @@
 
 namespace hashwatch::testing {
 
-std::filesystem::path SourceDir();       // the repository root
-std::filesystem::path TestdataDir();     // <root>/testdata
-std::filesystem::path BinDir();          // where hashwatch and hashwatch-bench are built
+std::filesystem::path SourceDir();    // the repository root
+std::filesystem::path TestdataDir();  // <root>/testdata
+std::filesystem::path BinDir();       // where hashwatch and hashwatch-bench are built
 // ../shared/conformance/ beside the checkout, or empty when absent.
 std::filesystem::path ConformanceDir();
 

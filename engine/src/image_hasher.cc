@@ -33,7 +33,8 @@ absl::StatusOr<ImageHasher> ImageHasher::Create(const HashOptions& options) {
     const SignalType* t = FindSignalType(name);
     if (t == nullptr) {
       std::string known;
-      for (const SignalType* k : AllSignalTypes()) absl::StrAppend(&known, known.empty() ? "" : ", ", std::string(k->name()));
+      for (const SignalType* k : AllSignalTypes())
+        absl::StrAppend(&known, known.empty() ? "" : ", ", std::string(k->name()));
       return absl::InvalidArgumentError(
           absl::StrCat("unknown signal type '", name, "' (known: ", known, ")"));
     }
@@ -47,7 +48,8 @@ absl::StatusOr<ImageSignals> ImageHasher::HashFile(const std::string& path) cons
   absl::StatusOr<ImageSignals> result =
       bytes.ok() ? HashBytes(*bytes) : absl::StatusOr<ImageSignals>(bytes.status());
   if (!result.ok()) {
-    return absl::Status(result.status().code(), absl::StrCat(path, ": ", result.status().message()));
+    return absl::Status(result.status().code(),
+                        absl::StrCat(path, ": ", result.status().message()));
   }
   return result;
 }
@@ -56,7 +58,8 @@ absl::StatusOr<ImageSignals> ImageHasher::HashBytes(absl::Span<const uint8_t> by
   std::unique_ptr<DecodedImage> image;
   ImageSignals out;
   if (needs_pixels_) {
-    absl::StatusOr<DecodedImage> decoded = media::DecodeImage(bytes, options_.limits, working_side_);
+    absl::StatusOr<DecodedImage> decoded =
+        media::DecodeImage(bytes, options_.limits, working_side_);
     if (!decoded.ok()) return decoded.status();
     image = std::make_unique<DecodedImage>(*std::move(decoded));
     out.width = image->width;

@@ -10,7 +10,9 @@ namespace {
 
 using testing::RunCommand;
 
-std::string Hashwatch() { return (testing::BinDir() / "hashwatch").string(); }
+std::string Hashwatch() {
+  return (testing::BinDir() / "hashwatch").string();
+}
 
 std::vector<nlohmann::json> JsonLines(const std::string& out) {
   std::vector<nlohmann::json> lines;
@@ -72,7 +74,8 @@ TEST_CASE("hash reads paths from standard input with '-'") {
 
 TEST_CASE("hash --format csv prints a header and one row per file") {
   const auto a = (testing::TestdataDir() / "known" / "coffee.jpg").string();
-  auto r = RunCommand(Hashwatch() + " hash --format csv --signals pdq,phash,md5 '" + a + "' missing.png");
+  auto r = RunCommand(Hashwatch() + " hash --format csv --signals pdq,phash,md5 '" + a +
+                      "' missing.png");
   CHECK(r.exit_code == 1);
   std::stringstream ss(r.out);
   std::string header, row1, row2;

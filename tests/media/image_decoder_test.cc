@@ -31,7 +31,9 @@ DecodedImage MustDecode(const std::string& name, int working_side = kPdqSide) {
   return *std::move(img);
 }
 
-signals::PdqBits PdqOf(const std::string& name) { return signals::ComputePdq(MustDecode(name).luma).hash; }
+signals::PdqBits PdqOf(const std::string& name) {
+  return signals::ComputePdq(MustDecode(name).luma).hash;
+}
 
 TEST_CASE("Every format decodes to the same picture") {
   // testdata/formats holds one photo saved in each format (make_formats.sh).
@@ -86,7 +88,7 @@ TEST_CASE("Large JPEGs are decoded at reduced scale, never below the working sid
   REQUIRE(cv::imencode(".jpg", big, jpeg));
   auto img = DecodeImage(jpeg, DecodeLimits{}, kPdqSide);
   REQUIRE(img.ok());
-  CHECK(img->width == 2400);   // the image's own size is reported
+  CHECK(img->width == 2400);     // the image's own size is reported
   CHECK(img->luma.rows == 200);  // decoded at 1/8
   CHECK(img->luma.cols == 300);
 }
@@ -116,8 +118,8 @@ TEST_CASE("Truncated and corrupted files are per-file errors, never crashes") {
     INFO(name);
     if (std::string(name).find(".jpg") != std::string::npos ||
         std::string(name).find(".png") != std::string::npos) {
-      auto cut = DecodeImage(absl::MakeConstSpan(whole.data(), whole.size() * 2 / 3), DecodeLimits{},
-                             kPdqSide);
+      auto cut = DecodeImage(absl::MakeConstSpan(whole.data(), whole.size() * 2 / 3),
+                             DecodeLimits{}, kPdqSide);
       REQUIRE_FALSE(cut.ok());
       CHECK_THAT(std::string(cut.status().message()), Catch::Contains("truncated"));
     }

@@ -40,9 +40,11 @@ std::vector<uint8_t> PngClaiming(uint32_t w, uint32_t h) {
 }
 
 TEST_CASE("ProbeImage reads format and size of every supported format") {
-  const std::pair<const char*, ImageFormat> cases[] = {
-      {".jpg", ImageFormat::kJpeg}, {".png", ImageFormat::kPng},  {".bmp", ImageFormat::kBmp},
-      {".webp", ImageFormat::kWebp}, {".tiff", ImageFormat::kTiff}};
+  const std::pair<const char*, ImageFormat> cases[] = {{".jpg", ImageFormat::kJpeg},
+                                                       {".png", ImageFormat::kPng},
+                                                       {".bmp", ImageFormat::kBmp},
+                                                       {".webp", ImageFormat::kWebp},
+                                                       {".tiff", ImageFormat::kTiff}};
   for (const auto& [ext, format] : cases) {
     INFO(ext);
     auto info = ProbeImage(Encode(ext, 123, 45));
@@ -88,7 +90,8 @@ TEST_CASE("ProbeImage rejects empty, random and text input") {
   CHECK_THAT(std::string(random.status().message()), Catch::Contains("not a supported image"));
 
   const std::string text = "<html><body>not a photo</body></html>\n";
-  auto html = ProbeImage(absl::MakeConstSpan(reinterpret_cast<const uint8_t*>(text.data()), text.size()));
+  auto html =
+      ProbeImage(absl::MakeConstSpan(reinterpret_cast<const uint8_t*>(text.data()), text.size()));
   REQUIRE_FALSE(html.ok());
   CHECK_THAT(std::string(html.status().message()), Catch::Contains("not a supported image"));
 }
@@ -104,7 +107,8 @@ TEST_CASE("ProbeImage survives every prefix and random corruption of real files"
     }
     for (int round = 0; round < 300; ++round) {
       std::vector<uint8_t> bad = whole;
-      for (int k = 0; k < 4; ++k) bad[rng() % std::min<size_t>(bad.size(), 200)] = static_cast<uint8_t>(rng());
+      for (int k = 0; k < 4; ++k)
+        bad[rng() % std::min<size_t>(bad.size(), 200)] = static_cast<uint8_t>(rng());
       (void)ProbeImage(bad);
     }
   }

@@ -8,23 +8,33 @@ namespace {
 // A minimal TIFF IFD0 with one SHORT entry, in either byte order.
 std::vector<uint8_t> TiffWithTag(bool little, uint16_t tag, uint16_t value) {
   auto u16 = [&](std::vector<uint8_t>& v, uint16_t x) {
-    if (little) { v.push_back(x & 0xFF); v.push_back(x >> 8); }
-    else { v.push_back(x >> 8); v.push_back(x & 0xFF); }
+    if (little) {
+      v.push_back(x & 0xFF);
+      v.push_back(x >> 8);
+    } else {
+      v.push_back(x >> 8);
+      v.push_back(x & 0xFF);
+    }
   };
   auto u32 = [&](std::vector<uint8_t>& v, uint32_t x) {
-    if (little) { u16(v, x & 0xFFFF); u16(v, x >> 16); }
-    else { u16(v, x >> 16); u16(v, x & 0xFFFF); }
+    if (little) {
+      u16(v, x & 0xFFFF);
+      u16(v, x >> 16);
+    } else {
+      u16(v, x >> 16);
+      u16(v, x & 0xFFFF);
+    }
   };
-  std::vector<uint8_t> t = little ? std::vector<uint8_t>{'I', 'I', 42, 0}
-                                  : std::vector<uint8_t>{'M', 'M', 0, 42};
-  u32(t, 8);     // IFD0 offset
-  u16(t, 1);     // one entry
+  std::vector<uint8_t> t =
+      little ? std::vector<uint8_t>{'I', 'I', 42, 0} : std::vector<uint8_t>{'M', 'M', 0, 42};
+  u32(t, 8);  // IFD0 offset
+  u16(t, 1);  // one entry
   u16(t, tag);
-  u16(t, 3);     // SHORT
-  u32(t, 1);     // count
+  u16(t, 3);  // SHORT
+  u32(t, 1);  // count
   u16(t, value);
-  u16(t, 0);     // padding of the value field
-  u32(t, 0);     // no next IFD
+  u16(t, 0);  // padding of the value field
+  u32(t, 0);  // no next IFD
   return t;
 }
 
@@ -47,12 +57,16 @@ TEST_CASE("ReadIfd0Tags skips an Exif prefix and ignores out-of-range orientatio
 
 TEST_CASE("ReadIfd0Tags never reads past hostile offsets") {
   auto t = TiffWithTag(true, 274, 6);
-  t[4] = 0xF0; t[5] = 0xFF; t[6] = 0xFF; t[7] = 0x7F;  // IFD offset far past the end
+  t[4] = 0xF0;
+  t[5] = 0xFF;
+  t[6] = 0xFF;
+  t[7] = 0x7F;  // IFD offset far past the end
   auto tags = ReadIfd0Tags(t);
   REQUIRE(tags.has_value());
   CHECK_FALSE(tags->orientation.has_value());
   t = TiffWithTag(true, 274, 6);
-  t[8] = 0xFF; t[9] = 0xFF;  // 65535 entries claimed
+  t[8] = 0xFF;
+  t[9] = 0xFF;  // 65535 entries claimed
   CHECK(ReadIfd0Tags(t)->orientation == 6);
   for (size_t n = 0; n < t.size(); ++n) (void)ReadIfd0Tags(absl::MakeConstSpan(t.data(), n));
   CHECK_FALSE(ReadIfd0Tags(std::vector<uint8_t>{'X', 'X', 0, 0, 0, 0, 0, 0}).has_value());

@@ -58,9 +58,7 @@ class Conformance {
   }
   const std::vector<Row>& rows() const { return rows_; }
   const Signal& Of(const std::string& file) { return signals_.at(file); }
-  std::vector<uint8_t> Expected(const Row& r) {
-    return *FindSignalType("pdq")->Parse(r.hex);
-  }
+  std::vector<uint8_t> Expected(const Row& r) { return *FindSignalType("pdq")->Parse(r.hex); }
 
  private:
   std::filesystem::path dir_;
@@ -120,7 +118,8 @@ TEST_CASE("EXIF orientation is applied: undoing it gives the reference's hash", 
       {"8", Dihedral::kRotate270},  // displayed = stored turned 90 anticlockwise
   };
   for (const auto& [orientation, undo] : cases) {
-    const std::string file = std::string("reg-test-input_exif-rotn_exif-rotn-") + orientation + ".jpg";
+    const std::string file =
+        std::string("reg-test-input_exif-rotn_exif-rotn-") + orientation + ".jpg";
     const Row* row = nullptr;
     for (const Row& r : c.rows()) {
       if (r.file == file) row = &r;

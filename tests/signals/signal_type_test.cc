@@ -5,7 +5,9 @@
 namespace hashwatch {
 namespace {
 
-std::vector<uint8_t> Bytes(const std::string& s) { return {s.begin(), s.end()}; }
+std::vector<uint8_t> Bytes(const std::string& s) {
+  return {s.begin(), s.end()};
+}
 
 TEST_CASE("The built-in signal types are registered with their thresholds") {
   std::vector<std::string> names;
@@ -45,7 +47,8 @@ TEST_CASE("Digests are the standard SHA-256 and MD5 of the bytes") {
         "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");  // FIPS 180-2 B.1
   auto md5 = FindSignalType("md5")->Compute(in);
   REQUIRE(md5.ok());
-  CHECK(FindSignalType("md5")->Format(md5->hash) == "900150983cd24fb0d6963f7d28e17f72");  // RFC 1321
+  CHECK(FindSignalType("md5")->Format(md5->hash) ==
+        "900150983cd24fb0d6963f7d28e17f72");  // RFC 1321
   CHECK(FindSignalType("md5")->Distance(md5->hash, md5->hash) == 0);
   CHECK(FindSignalType("md5")->Distance(md5->hash, sha->hash) > 0);
 }

@@ -24,8 +24,7 @@
 namespace hashwatch {
 
 template <typename Result>
-void OrderedParallelMap(size_t count, int jobs,
-                        const std::function<Result(size_t)>& work,
+void OrderedParallelMap(size_t count, int jobs, const std::function<Result(size_t)>& work,
                         const std::function<void(size_t, Result&&)>& emit) {
   jobs = std::max(1, jobs);
   if (jobs == 1) {
@@ -44,9 +43,7 @@ void OrderedParallelMap(size_t count, int jobs,
       size_t i;
       {
         std::unique_lock lock(mu);
-        cv.wait(lock, [&] {
-          return next_to_start >= count || next_to_start < emitted + window;
-        });
+        cv.wait(lock, [&] { return next_to_start >= count || next_to_start < emitted + window; });
         if (next_to_start >= count) return;
         i = next_to_start++;
       }

@@ -17,7 +17,7 @@ namespace hashwatch {
 // The variant hash of image I under transform T is the hash of T(I).
 enum class Dihedral : int {
   kOriginal = 0,
-  kRotate90 = 1,    // 90 degrees anticlockwise
+  kRotate90 = 1,  // 90 degrees anticlockwise
   kRotate180 = 2,
   kRotate270 = 3,   // 270 degrees anticlockwise (90 clockwise)
   kFlipX = 4,       // mirror about the horizontal axis: top <-> bottom

@@ -50,13 +50,11 @@ class SignalType {
 
   // Distance between two hashes of this type (Hamming distance by default).
   // Both spans must hold hash_size() bytes.
-  virtual int Distance(absl::Span<const uint8_t> a,
-                       absl::Span<const uint8_t> b) const;
+  virtual int Distance(absl::Span<const uint8_t> a, absl::Span<const uint8_t> b) const;
   // Canonical text form (lowercase hex by default).
   virtual std::string Format(absl::Span<const uint8_t> hash) const;
   // Inverse of Format; an error names what is wrong with the text.
-  virtual absl::StatusOr<std::vector<uint8_t>> Parse(
-      std::string_view text) const;
+  virtual absl::StatusOr<std::vector<uint8_t>> Parse(std::string_view text) const;
 
   // Computes the signal. Errors are per-input (e.g. "image too small").
   virtual absl::StatusOr<Signal> Compute(const SignalInput& input) const = 0;

@@ -59,12 +59,15 @@ absl::StatusOr<cv::Mat> ToLuma(const cv::Mat& m) {
 cv::Mat Orient(const cv::Mat& m, int orientation) {
   cv::Mat out;
   switch (orientation) {
-    case 2: cv::flip(m, out, 1); break;                        // mirror left-right
+    case 2: cv::flip(m, out, 1); break;  // mirror left-right
     case 3: cv::rotate(m, out, cv::ROTATE_180); break;
-    case 4: cv::flip(m, out, 0); break;                        // mirror top-bottom
-    case 5: cv::transpose(m, out); break;                      // mirror about main diagonal
+    case 4: cv::flip(m, out, 0); break;    // mirror top-bottom
+    case 5: cv::transpose(m, out); break;  // mirror about main diagonal
     case 6: cv::rotate(m, out, cv::ROTATE_90_CLOCKWISE); break;
-    case 7: cv::transpose(m, out); cv::flip(out, out, -1); break;  // anti-diagonal
+    case 7:
+      cv::transpose(m, out);
+      cv::flip(out, out, -1);
+      break;  // anti-diagonal
     case 8: cv::rotate(m, out, cv::ROTATE_90_COUNTERCLOCKWISE); break;
     default: out = m; break;
   }
@@ -75,15 +78,13 @@ void QuietOpenCvLog() {
   // Decoder failures are returned per file; OpenCV's console warnings would
   // only repeat them on stderr.
   static std::once_flag once;
-  std::call_once(once, [] {
-    cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_SILENT);
-  });
+  std::call_once(once,
+                 [] { cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_SILENT); });
 }
 
 absl::StatusOr<cv::Mat> DecodeWithOpenCv(absl::Span<const uint8_t> bytes, int flags) {
   // imdecode does not modify its input; the const_cast only satisfies its Mat.
-  const cv::Mat buf(1, static_cast<int>(bytes.size()), CV_8UC1,
-                    const_cast<uint8_t*>(bytes.data()));
+  const cv::Mat buf(1, static_cast<int>(bytes.size()), CV_8UC1, const_cast<uint8_t*>(bytes.data()));
   try {
     return cv::imdecode(buf, flags);
   } catch (const cv::Exception& e) {
@@ -109,17 +110,17 @@ absl::StatusOr<DecodedImage> DecodeImage(absl::Span<const uint8_t> bytes,
                                          const DecodeLimits& limits, int working_side) {
   QuietOpenCvLog();
   if (static_cast<int64_t>(bytes.size()) > limits.max_bytes) {
-    return absl::OutOfRangeError(absl::StrCat("file is ", bytes.size(),
-                                              " bytes, over the limit of ", limits.max_bytes));
+    return absl::OutOfRangeError(
+        absl::StrCat("file is ", bytes.size(), " bytes, over the limit of ", limits.max_bytes));
   }
   absl::StatusOr<ImageInfo> info = ProbeImage(bytes);
   if (!info.ok()) return info.status();
   const int64_t pixels = info->width * info->height;
   if (pixels > limits.max_pixels) {
-    return absl::OutOfRangeError(absl::StrFormat(
-        "%s is %dx%d (%.1f megapixels), over the limit of %.1f megapixels",
-        std::string(ImageFormatName(info->format)), info->width, info->height, pixels / 1e6,
-        limits.max_pixels / 1e6));
+    return absl::OutOfRangeError(
+        absl::StrFormat("%s is %dx%d (%.1f megapixels), over the limit of %.1f megapixels",
+                        std::string(ImageFormatName(info->format)), info->width, info->height,
+                        pixels / 1e6, limits.max_pixels / 1e6));
   }
 
   const std::string format(ImageFormatName(info->format));
@@ -140,7 +141,8 @@ absl::StatusOr<DecodedImage> DecodeImage(absl::Span<const uint8_t> bytes,
   }
   if (!decoded.ok()) return decoded.status();
   if (decoded->empty()) {
-    return absl::InvalidArgumentError(absl::StrCat("corrupt ", format, ": the decoder rejected it"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("corrupt ", format, ": the decoder rejected it"));
   }
 
   absl::StatusOr<cv::Mat> luma = ToLuma(*decoded);

@@ -18,10 +18,13 @@ bool StartsWith(Bytes b, const char* magic, size_t n) {
   return b.size() >= n && std::memcmp(b.data(), magic, n) == 0;
 }
 
-absl::Status Invalid(const std::string& what) { return absl::InvalidArgumentError(what); }
+absl::Status Invalid(const std::string& what) {
+  return absl::InvalidArgumentError(what);
+}
 
 void TakeOrientation(Bytes exif, ImageInfo& info) {
-  if (auto tags = ReadIfd0Tags(exif); tags && tags->orientation) info.orientation = *tags->orientation;
+  if (auto tags = ReadIfd0Tags(exif); tags && tags->orientation)
+    info.orientation = *tags->orientation;
 }
 
 // JPEG (ITU T.81 B.1): markers FF xx; SOFn carries the frame size; APP1 may
@@ -52,8 +55,8 @@ absl::StatusOr<ImageInfo> ProbeJpeg(Bytes b) {
                                   " bytes, ", b.size() - pos - 2, " remain"));
     }
     Bytes seg = b.subspan(pos + 4, len - 2);
-    const bool is_sof = marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 &&
-                        marker != 0xCC;
+    const bool is_sof =
+        marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
     if (is_sof && !have_frame) {
       if (seg.size() < 6) return Invalid("corrupt JPEG: short frame header");
       info.height = LoadBe16(&seg[1]);
@@ -70,8 +73,8 @@ absl::StatusOr<ImageInfo> ProbeJpeg(Bytes b) {
       static constexpr uint8_t kEoi[2] = {0xFF, 0xD9};
       const uint8_t* end = b.data() + b.size();
       if (std::search(b.data() + scan, end, kEoi, kEoi + 2) == end) {
-        return Invalid(absl::StrCat("truncated JPEG: no end-of-image marker in ", b.size(),
-                                    " bytes"));
+        return Invalid(
+            absl::StrCat("truncated JPEG: no end-of-image marker in ", b.size(), " bytes"));
       }
       return info;
     }
@@ -150,8 +153,8 @@ absl::StatusOr<ImageInfo> ProbeWebp(Bytes b) {
   if (b.size() < 30) return Invalid("truncated WebP: header incomplete");
   const size_t riff_end = size_t{LoadLe32(&b[4])} + 8;
   if (riff_end > b.size()) {
-    return Invalid(absl::StrCat("truncated WebP: RIFF header says ", riff_end, " bytes, file has ",
-                                b.size()));
+    return Invalid(
+        absl::StrCat("truncated WebP: RIFF header says ", riff_end, " bytes, file has ", b.size()));
   }
   bool have_size = false;
   size_t pos = 12;

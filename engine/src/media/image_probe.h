@@ -23,7 +23,7 @@ std::string_view ImageFormatName(ImageFormat format);
 
 struct ImageInfo {
   ImageFormat format = ImageFormat::kJpeg;
-  int64_t width = 0;   // as stored, before orientation
+  int64_t width = 0;  // as stored, before orientation
   int64_t height = 0;
   int orientation = 1;  // EXIF orientation 1..8; 1 when absent
 };

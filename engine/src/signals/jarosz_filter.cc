@@ -31,7 +31,9 @@ Windows AxisWindows(int n, int w) {
   return win;
 }
 
-int WindowSize(int dim) { return (dim + 2 * kPdqGrid - 1) / (2 * kPdqGrid); }
+int WindowSize(int dim) {
+  return (dim + 2 * kPdqGrid - 1) / (2 * kPdqGrid);
+}
 
 // Box mean around (y, x) from the integral image `sum`.
 inline float BoxMean(const cv::Mat& sum, const Windows& wy, const Windows& wx, int y, int x) {

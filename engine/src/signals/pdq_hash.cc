@@ -22,7 +22,8 @@ const std::array<std::array<float, kPdqGrid>, kDct>& DctMatrix() {
     const double scale = std::sqrt(2.0 / kPdqGrid);
     for (int i = 0; i < kDct; ++i) {
       for (int j = 0; j < kPdqGrid; ++j) {
-        d[i][j] = static_cast<float>(scale * std::cos(M_PI / (2 * kPdqGrid) * (i + 1) * (2 * j + 1)));
+        d[i][j] =
+            static_cast<float>(scale * std::cos(M_PI / (2 * kPdqGrid) * (i + 1) * (2 * j + 1)));
       }
     }
     return d;
@@ -78,7 +79,7 @@ void SetBit(PdqBits& bits, int k) {
 PdqBits Threshold(const Block& b) {
   std::array<float, kDct * kDct> values;
   for (int i = 0; i < kDct; ++i) std::copy(b[i].begin(), b[i].end(), values.begin() + i * kDct);
-  std::array<float, kDct * kDct> sorted = values;
+  std::array<float, kDct* kDct> sorted = values;
   std::nth_element(sorted.begin(), sorted.begin() + 127, sorted.end());
   const float median = sorted[127];
   PdqBits bits{};
@@ -127,7 +128,7 @@ PdqResult ComputePdq(const cv::Mat& luma, bool dihedral) {
     result.dihedral[static_cast<int>(d)] = Threshold(block);
   };
   result.dihedral[0] = result.hash;
-  set(Dihedral::kRotate90, Transpose(left_right));   // = transpose of the left-right mirror
+  set(Dihedral::kRotate90, Transpose(left_right));  // = transpose of the left-right mirror
   set(Dihedral::kRotate180, both);
   set(Dihedral::kRotate270, Transpose(top_bottom));  // = transpose of the top-bottom mirror
   set(Dihedral::kFlipX, top_bottom);

@@ -25,7 +25,7 @@ using PdqBits = std::array<uint8_t, 32>;
 
 struct PdqResult {
   PdqBits hash{};
-  int quality = 0;                    // 0..100; < 50 is not trusted for matching
+  int quality = 0;  // 0..100; < 50 is not trusted for matching
   // Indexed by hashwatch::Dihedral, [0] == hash; filled only when asked for.
   std::array<PdqBits, 8> dihedral{};
 };

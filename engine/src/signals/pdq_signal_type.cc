@@ -1,8 +1,8 @@
 // "pdq": Meta's PDQ photo hash (256 bits + quality + dihedral variants).
 #include "absl/status/status.h"
 #include "hashwatch/signal_type.h"
-#include "signals/builtin_signal_types.h"
 #include "media/decoded_image.h"
+#include "signals/builtin_signal_types.h"
 #include "signals/pdq_hash.h"
 
 namespace hashwatch::signals {

@@ -21,7 +21,7 @@ const std::vector<const SignalType*>& Registry() {
 
 std::string_view DihedralName(Dihedral d) {
   static constexpr std::string_view kNames[kDihedralCount] = {
-      "original", "rotate90", "rotate180", "rotate270",
+      "original", "rotate90", "rotate180",  "rotate270",
       "flip_x",   "flip_y",   "flip_plus1", "flip_minus1"};
   const int i = static_cast<int>(d);
   return i >= 0 && i < kDihedralCount ? kNames[i] : "unknown";
@@ -54,8 +54,8 @@ absl::StatusOr<std::vector<uint8_t>> SignalType::Parse(std::string_view text) co
   }
   for (char c : text) {
     if (!absl::ascii_isxdigit(static_cast<unsigned char>(c))) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(std::string(name()), " hash has a non-hex character '", std::string(1, c), "'"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          std::string(name()), " hash has a non-hex character '", std::string(1, c), "'"));
     }
   }
   const std::string bytes = absl::HexStringToBytes(absl::string_view(text.data(), text.size()));
