@@ -59,6 +59,12 @@ TEST_CASE("Errors name the file and say what is wrong") {
   CHECK_THAT(std::string(empty.status().message()), Catch::EndsWith(": empty file"));
   auto missing = hasher->HashFile((tmp.path() / "missing.jpg").string());
   CHECK(missing.status().code() == absl::StatusCode::kNotFound);
+  testing::WriteFileBytes(tmp.path() / "bomb.png", testing::PngHeaderClaiming(100000, 100000));
+  auto bomb = hasher->HashFile((tmp.path() / "bomb.png").string());
+  CHECK(bomb.status().code() == absl::StatusCode::kOutOfRange);
+  CHECK_THAT(std::string(bomb.status().message()),
+             Catch::EndsWith("bomb.png: PNG is 100000x100000 (10000.0 megapixels), over the limit "
+                             "of 100.0 megapixels"));
   auto folder = hasher->HashFile(tmp.path().string());
   CHECK_THAT(std::string(folder.status().message()), Catch::Contains("not a regular file"));
 }

@@ -1,6 +1,7 @@
 #include "test_support.h"
 
 #include <sys/wait.h>
+#include <zlib.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -42,6 +43,23 @@ void WriteFileBytes(const fs::path& path, const std::vector<uint8_t>& bytes) {
 
 void WriteFileText(const fs::path& path, const std::string& text) {
   WriteFileBytes(path, std::vector<uint8_t>(text.begin(), text.end()));
+}
+
+std::vector<uint8_t> PngHeaderClaiming(uint32_t width, uint32_t height) {
+  auto be32 = [](std::vector<uint8_t>& v, uint32_t x) {
+    for (int s = 24; s >= 0; s -= 8) v.push_back(static_cast<uint8_t>(x >> s));
+  };
+  std::vector<uint8_t> png = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
+  std::vector<uint8_t> ihdr = {'I', 'H', 'D', 'R'};
+  be32(ihdr, width);
+  be32(ihdr, height);
+  for (uint8_t b : {8, 2, 0, 0, 0}) ihdr.push_back(b);  // 8-bit RGB
+  be32(png, 13);
+  png.insert(png.end(), ihdr.begin(), ihdr.end());
+  be32(png, static_cast<uint32_t>(crc32(0, ihdr.data(), static_cast<uInt>(ihdr.size()))));
+  const uint8_t iend[] = {0, 0, 0, 0, 'I', 'E', 'N', 'D', 0xAE, 0x42, 0x60, 0x82};
+  png.insert(png.end(), iend, iend + 12);
+  return png;
 }
 
 TempDir::TempDir() {

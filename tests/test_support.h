@@ -20,6 +20,10 @@ std::vector<uint8_t> ReadFileBytes(const std::filesystem::path& path);
 void WriteFileBytes(const std::filesystem::path& path, const std::vector<uint8_t>& bytes);
 void WriteFileText(const std::filesystem::path& path, const std::string& text);
 
+// A PNG whose IHDR claims the given size (with a valid CRC) and holds no
+// pixel data: what a decompression bomb's header looks like.
+std::vector<uint8_t> PngHeaderClaiming(uint32_t width, uint32_t height);
+
 // A fresh, empty folder removed when the object goes out of scope.
 class TempDir {
  public:

@@ -2,11 +2,11 @@
 // clear error before any decoding.
 #include "media/image_probe.h"
 
-#include <zlib.h>
-
 #include <catch2/catch.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <random>
+
+#include "test_support.h"
 
 namespace hashwatch::media {
 namespace {
@@ -17,26 +17,6 @@ std::vector<uint8_t> Encode(const std::string& ext, int w, int h) {
   std::vector<uint8_t> out;
   REQUIRE(cv::imencode(ext, img, out));
   return out;
-}
-
-void AppendBe32(std::vector<uint8_t>& v, uint32_t x) {
-  for (int s = 24; s >= 0; s -= 8) v.push_back(static_cast<uint8_t>(x >> s));
-}
-
-// A PNG whose IHDR claims the given size, with a valid CRC, and nothing else
-// of note: what a decompression bomb's header looks like.
-std::vector<uint8_t> PngClaiming(uint32_t w, uint32_t h) {
-  std::vector<uint8_t> png = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
-  std::vector<uint8_t> ihdr = {'I', 'H', 'D', 'R'};
-  AppendBe32(ihdr, w);
-  AppendBe32(ihdr, h);
-  for (uint8_t b : {8, 2, 0, 0, 0}) ihdr.push_back(b);  // 8-bit RGB
-  AppendBe32(png, 13);
-  png.insert(png.end(), ihdr.begin(), ihdr.end());
-  AppendBe32(png, static_cast<uint32_t>(crc32(0, ihdr.data(), static_cast<uInt>(ihdr.size()))));
-  const uint8_t iend[] = {0, 0, 0, 0, 'I', 'E', 'N', 'D', 0xAE, 0x42, 0x60, 0x82};
-  png.insert(png.end(), iend, iend + 12);
-  return png;
 }
 
 TEST_CASE("ProbeImage reads format and size of every supported format") {
@@ -57,7 +37,7 @@ TEST_CASE("ProbeImage reads format and size of every supported format") {
 }
 
 TEST_CASE("ProbeImage reads the size a PNG header claims without decoding") {
-  auto info = ProbeImage(PngClaiming(100000, 100000));
+  auto info = ProbeImage(testing::PngHeaderClaiming(100000, 100000));
   REQUIRE(info.ok());
   CHECK(info->width == 100000);
   CHECK(info->height == 100000);
