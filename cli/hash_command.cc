@@ -80,13 +80,16 @@ int RunHash(const HashArgs& args) {
 
 void RegisterHashCommand(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<HashArgs>();
-  CLI::App* cmd = app.add_subcommand(
-      "hash",
-      "Compute the perceptual hashes (and digests) of image files.\n"
+  CLI::App* cmd =
+      app.add_subcommand("hash", "Print the perceptual hashes and digests of image files");
+  cmd->footer(
       "Files are recognised by content, not name: JPEG, PNG, WebP, BMP, TIFF and GIF\n"
-      "(first frame). EXIF orientation is applied. One record per input; a file that\n"
-      "cannot be hashed gets an \"error\" instead and the others go on.\n"
-      "Exit status: 0 all inputs hashed, 1 some failed, 2 usage or fatal error.");
+      "(first frame). EXIF orientation is applied; alpha is composited over black.\n"
+      "One record per input, in input order: {\"path\", \"width\", \"height\", \"pdq\",\n"
+      "\"pdq_quality\", ...}, or {\"path\", \"error\"} for a file that could not be hashed;\n"
+      "the others go on. PDQ quality below 50 means too little structure to match on.\n"
+      "Exit status: 0 all inputs hashed, 1 some failed, 2 usage or fatal error.\n"
+      "Details: docs/hashing.md");
   cmd->add_option("--signals", args->signals,
                   "Comma-separated signal types: pdq (256-bit PDQ + quality), phash (64-bit DCT "
                   "pHash), sha256, md5")
