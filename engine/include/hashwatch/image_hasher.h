@@ -7,7 +7,11 @@
 // 4096 bytes)"). No exception escapes.
 //
 // Thread safety: an ImageHasher is immutable after Create; HashFile and
-// HashBytes may be called from many threads at once.
+// HashBytes may be called from many threads at once. Each call runs on the
+// calling thread only: parallelism is the caller's (hash several files at
+// once, as OrderedParallelMap does). To that end the first decode turns
+// OpenCV's own thread pool off (cv::setNumThreads(0)) and its console log
+// down, for the whole process.
 #ifndef HASHWATCH_IMAGE_HASHER_H_
 #define HASHWATCH_IMAGE_HASHER_H_
 

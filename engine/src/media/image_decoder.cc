@@ -74,12 +74,17 @@ cv::Mat Orient(const cv::Mat& m, int orientation) {
   return out;
 }
 
-void QuietOpenCvLog() {
-  // Decoder failures are returned per file; OpenCV's console warnings would
-  // only repeat them on stderr.
+void ConfigureOpenCvOnce() {
   static std::once_flag once;
-  std::call_once(once,
-                 [] { cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_SILENT); });
+  std::call_once(once, [] {
+    // Decoder failures are returned per file; OpenCV's console warnings
+    // would only repeat them on stderr.
+    cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_SILENT);
+    // Parallelism comes from hashing several files at once (the caller's
+    // threads, e.g. OrderedParallelMap); OpenCV's own pool on top of that
+    // only oversubscribes the cores. One owner of threads: the caller.
+    cv::setNumThreads(0);
+  });
 }
 
 absl::StatusOr<cv::Mat> DecodeWithOpenCv(absl::Span<const uint8_t> bytes, int flags) {
@@ -108,7 +113,7 @@ int JpegScaleDenominator(int64_t width, int64_t height, int working_side) {
 
 absl::StatusOr<DecodedImage> DecodeImage(absl::Span<const uint8_t> bytes,
                                          const DecodeLimits& limits, int working_side) {
-  QuietOpenCvLog();
+  ConfigureOpenCvOnce();
   if (static_cast<int64_t>(bytes.size()) > limits.max_bytes) {
     return absl::OutOfRangeError(
         absl::StrCat("file is ", bytes.size(), " bytes, over the limit of ", limits.max_bytes));

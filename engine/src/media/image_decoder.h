@@ -23,7 +23,8 @@
 // (measured: 40 bits apart for a WebP and a PNG of one RGBA picture when
 // alpha was ignored, 0-8 when composited).
 //
-// Thread safety: reentrant.
+// Thread safety: reentrant. The first call configures OpenCV for the process:
+// console log off, its thread pool off (see image_hasher.h).
 #ifndef HASHWATCH_MEDIA_IMAGE_DECODER_H_
 #define HASHWATCH_MEDIA_IMAGE_DECODER_H_
 
