@@ -1,0 +1,24 @@
+// libFuzzer target: arbitrary bytes through the image pipeline
+// (probe, limits, decode, PDQ with dihedral variants). Any crash, hang or
+// sanitizer report is a bug: crawled files are hostile.
+//
+// Build (clang): cmake -S . -B build-fuzz -DCMAKE_CXX_COMPILER=clang++ \
+//   -DCMAKE_C_COMPILER=clang -DHASHWATCH_BUILD_FUZZERS=ON && \
+//   cmake --build build-fuzz --target image_decoder_fuzzer
+// Run: build-fuzz/bin/image_decoder_fuzzer -max_total_time=60 testdata/formats
+#include <cstddef>
+#include <cstdint>
+
+#include "hashwatch/image_hasher.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  static const hashwatch::ImageHasher hasher = [] {
+    hashwatch::HashOptions options;
+    options.signals = {"pdq", "phash", "md5"};
+    options.variants = true;
+    options.limits.max_pixels = 4'000'000;  // keep each run fast; limits are tested elsewhere
+    return *hashwatch::ImageHasher::Create(options);
+  }();
+  (void)hasher.HashBytes(absl::MakeConstSpan(data, size));
+  return 0;
+}
