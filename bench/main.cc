@@ -16,6 +16,9 @@ constexpr const char* kUsage =
     "  search --n N --queries Q [--radius 31] [--threads T]\n"
     "                        PDQ index build time, memory and queries/s on N\n"
     "                        synthetic hashes, with recall against brute force\n"
+    "  catalog --n N [--db FILE]\n"
+    "                        catalog open time (SQLite read + index build) at N\n"
+    "                        hashes\n"
     "\n"
     "Run 'hashwatch-bench COMMAND --help' for a command's options.\n";
 
@@ -29,6 +32,7 @@ int main(int argc, char** argv) {
   std::string_view cmd = argv[1];
   if (cmd == "hash") return hashwatch::bench::RunHashBench(argc - 1, argv + 1);
   if (cmd == "search") return hashwatch::bench::RunSearchBench(argc - 1, argv + 1);
+  if (cmd == "catalog") return hashwatch::bench::RunCatalogBench(argc - 1, argv + 1);
   std::fprintf(stderr, "hashwatch-bench: unknown command '%s'\n\n%s", argv[1], kUsage);
   return 2;
 }

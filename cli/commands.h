@@ -14,6 +14,13 @@ inline constexpr int kExitSomeFailed = 1;
 inline constexpr int kExitUsage = 2;
 
 void RegisterHashCommand(CLI::App& app, int& exit_code);  // hash_command.cc
+// The catalog: known content as hashes (docs/catalog.md).
+void RegisterEnrollCommand(CLI::App& app, int& exit_code);    // enroll_command.cc
+void RegisterScanCommand(CLI::App& app, int& exit_code);      // scan_command.cc
+void RegisterWithdrawCommand(CLI::App& app, int& exit_code);  // withdraw_command.cc
+void RegisterExportCommand(CLI::App& app, int& exit_code);    // export_command.cc
+void RegisterImportCommand(CLI::App& app, int& exit_code);    // import_command.cc
+void RegisterStatsCommand(CLI::App& app, int& exit_code);     // stats_command.cc
 
 }  // namespace hashwatch::cli
 

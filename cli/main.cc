@@ -13,6 +13,12 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "hashwatch 0.1.0");
   int exit_code = hashwatch::cli::kExitOk;
   hashwatch::cli::RegisterHashCommand(app, exit_code);
+  hashwatch::cli::RegisterEnrollCommand(app, exit_code);
+  hashwatch::cli::RegisterScanCommand(app, exit_code);
+  hashwatch::cli::RegisterWithdrawCommand(app, exit_code);
+  hashwatch::cli::RegisterExportCommand(app, exit_code);
+  hashwatch::cli::RegisterImportCommand(app, exit_code);
+  hashwatch::cli::RegisterStatsCommand(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {

@@ -25,8 +25,8 @@
 // withdrawal; writers are serialised inside the catalog. A Match that starts
 // after Withdraw returned never reports the withdrawn case. Another process
 // may use the same file (SQLite locking; writers wait up to the busy
-// timeout), but this object's index only sees other processes' changes when
-// the catalog is opened again.
+// timeout); this object sees other processes' changes when Refresh() is
+// called (or the catalog is opened again).
 #ifndef HASHWATCH_CATALOG_H_
 #define HASHWATCH_CATALOG_H_
 
@@ -49,6 +49,11 @@ namespace hashwatch {
 using CaseId = std::string;
 // An item's number in its catalog (positive; never reused).
 using ItemId = int64_t;
+
+// OK when `case_id` can name a case: 1-200 bytes, no control characters.
+// Every call taking a case id checks this; exposed so that callers can check
+// a whole batch's case before starting it.
+absl::Status ValidateCaseId(const CaseId& case_id);
 
 // The operator recorded in the audit log when a call gives none: the login
 // name of the effective user (getpwuid), else $USER, else "unknown".
@@ -144,11 +149,11 @@ struct ImportRequest {
 };
 
 struct ImportResult {
-  std::string format;            // "csv", "plain" or "vpdq"
-  int64_t items = 0;             // items created
-  int64_t signals = 0;           // hashes stored
-  int64_t indexed = 0;           // of which matchable (quality >= minimum)
-  int64_t duplicates = 0;        // csv/plain lines already in their case: skipped
+  std::string format;      // "csv", "plain" or "vpdq"
+  int64_t items = 0;       // items created
+  int64_t signals = 0;     // hashes stored
+  int64_t indexed = 0;     // of which matchable (quality >= minimum)
+  int64_t duplicates = 0;  // csv/plain lines already in their case: skipped
   int64_t cases_created = 0;
   std::vector<ItemId> item_ids;  // the items created, in input order
 };
@@ -186,7 +191,7 @@ struct CatalogStats {
   int64_t indexed_hashes = 0;      // in the in-memory index now
   int64_t audit_entries = 0;
   int64_t index_memory_bytes = 0;
-  int64_t file_bytes = 0;          // the SQLite file and its WAL
+  int64_t file_bytes = 0;  // the SQLite file and its WAL
   // How long Open took to read the hashes and to build the index.
   double open_read_seconds = 0;
   double open_index_seconds = 0;
@@ -243,6 +248,15 @@ class Catalog {
   // all (a temporary file renamed into place).
   absl::StatusOr<ExportResult> ExportHashesToFile(const ExportOptions& options,
                                                   const std::string& path);
+
+  // Catches up with changes other processes committed to the file since this
+  // catalog was opened or last refreshed: their enrolments and imports become
+  // matchable, their withdrawals stop matching. Costs one SQLite pragma when
+  // nothing changed, so a long-running matcher (the monitoring pipeline, a
+  // long scan) can call it every few seconds; `hashwatch withdraw` run
+  // elsewhere then takes effect without a restart. Safe while other threads
+  // match.
+  absl::Status Refresh();
 
   // Appends a scan run's summary to the audit log.
   absl::Status RecordScan(const ScanSummary& summary, const std::string& operator_name);

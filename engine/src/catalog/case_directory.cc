@@ -1,5 +1,6 @@
 #include "catalog/case_directory.h"
 
+#include <algorithm>
 #include <mutex>
 
 #include "absl/strings/str_cat.h"
@@ -25,12 +26,16 @@ std::optional<uint32_t> CaseDirectory::FindCase(const std::string& case_id) cons
   return it->second;
 }
 
-void CaseDirectory::Reserve(int64_t max_item) {
-  if (max_item <= 0 || max_item > kMaxItemId) return;
+std::optional<bool> CaseDirectory::IsWithdrawn(const std::string& case_id) const {
+  std::shared_lock lock(mu_);
+  auto it = case_numbers_.find(case_id);
+  if (it == case_numbers_.end()) return std::nullopt;
+  return static_cast<bool>(withdrawn_[it->second]);
+}
+
+void CaseDirectory::ReplaceItems(std::vector<uint32_t> item_case) {
   std::unique_lock lock(mu_);
-  if (item_case_.size() < static_cast<size_t>(max_item) + 1) {
-    item_case_.resize(static_cast<size_t>(max_item) + 1, kNoCase);
-  }
+  item_case_ = std::move(item_case);
 }
 
 absl::Status CaseDirectory::SetItem(int64_t item, uint32_t case_number) {

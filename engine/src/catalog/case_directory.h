@@ -24,16 +24,21 @@ class CaseDirectory {
  public:
   // Largest item id the directory accepts (the index holds < 2^31 codes).
   static constexpr int64_t kMaxItemId = (int64_t{1} << 31) - 1;
+  // The case number of an item the directory does not know.
+  static constexpr uint32_t kNoCase = UINT32_MAX;
 
   // Adds a case or updates its status; returns its number.
   uint32_t SetCase(const std::string& case_id, bool withdrawn);
   // The number of a known case.
   std::optional<uint32_t> FindCase(const std::string& case_id) const;
+  // Whether a known case is withdrawn; nullopt for an unknown case.
+  std::optional<bool> IsWithdrawn(const std::string& case_id) const;
   // Records that `item` belongs to case number `case_number`.
   // InvalidArgument for an item id outside 1..kMaxItemId.
   absl::Status SetItem(int64_t item, uint32_t case_number);
-  // Grows the item table for ids up to `max_item` ahead of a bulk load.
-  void Reserve(int64_t max_item);
+  // Replaces the whole item table (case number by item id, kNoCase for
+  // none): the bulk load when the catalog opens.
+  void ReplaceItems(std::vector<uint32_t> item_case);
 
   struct Owner {
     std::string case_id;
@@ -45,8 +50,6 @@ class CaseDirectory {
   bool IsOpen(int64_t item) const;
 
  private:
-  static constexpr uint32_t kNoCase = UINT32_MAX;
-
   mutable std::shared_mutex mu_;
   std::vector<std::string> case_ids_;
   std::vector<bool> withdrawn_;

@@ -21,8 +21,8 @@ constexpr mode_t kOwnerOnly = S_IRUSR | S_IWUSR;  // 0600
 // process umask can only take bits away from 0600, and a strange umask
 // (0277) would otherwise leave the owner unable to write.
 absl::Status CreateOwnerOnlyFile(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-                        kOwnerOnly);
+  const int fd =
+      ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, kOwnerOnly);
   if (fd < 0) {
     if (errno == EEXIST) return absl::OkStatus();  // created meanwhile by another process
     return absl::PermissionDeniedError(
@@ -65,15 +65,14 @@ absl::StatusOr<SqliteDb> OpenCatalogFile(const std::string& path,
   absl::StatusOr<std::string> mode = db->QueryText("PRAGMA journal_mode = WAL");
   if (!mode.ok()) return mode.status();
   if (absl::AsciiStrToLower(*mode) != "wal") {
-    return absl::FailedPreconditionError(absl::StrCat(
-        path, ": SQLite could not switch the catalog to WAL mode (got '", *mode,
-        "'); keep the catalog on a local file system"));
+    return absl::FailedPreconditionError(
+        absl::StrCat(path, ": SQLite could not switch the catalog to WAL mode (got '", *mode,
+                     "'); keep the catalog on a local file system"));
   }
   // FULL, not NORMAL: in WAL mode NORMAL already survives a process kill,
   // but a commit may be lost on power failure; enrolments and withdrawals
   // are rare and must not be lost once acknowledged, so pay one fsync each.
-  if (absl::Status s = db->Exec("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON");
-      !s.ok()) {
+  if (absl::Status s = db->Exec("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON"); !s.ok()) {
     return s;
   }
   if (absl::Status s = MigrateSchema(&*db); !s.ok()) return s;

@@ -64,9 +64,13 @@ constexpr Migration kMigrations[] = {
 
 }  // namespace
 
-absl::Span<const Migration> Migrations() { return kMigrations; }
+absl::Span<const Migration> Migrations() {
+  return kMigrations;
+}
 
-int CurrentSchemaVersion() { return Migrations().back().version; }
+int CurrentSchemaVersion() {
+  return Migrations().back().version;
+}
 
 namespace {
 
@@ -79,15 +83,15 @@ absl::StatusOr<int64_t> CheckedVersion(SqliteDb* db) {
   absl::StatusOr<int64_t> objects = db->QueryInt("SELECT count(*) FROM sqlite_schema");
   if (!objects.ok()) return objects.status();
   if (*app_id != kCatalogApplicationId && (*version != 0 || *objects != 0)) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        db->path(), ": this SQLite file is not a hashwatch catalog (application_id ", *app_id,
-        "); give the path of a catalog, or a new file name to create one"));
+    return absl::FailedPreconditionError(
+        absl::StrCat(db->path(), ": this SQLite file is not a hashwatch catalog (application_id ",
+                     *app_id, "); give the path of a catalog, or a new file name to create one"));
   }
   if (*version > CurrentSchemaVersion()) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        db->path(), ": catalog schema version ", *version,
-        " is newer than this hashwatch understands (", CurrentSchemaVersion(),
-        "); use a newer hashwatch"));
+    return absl::FailedPreconditionError(
+        absl::StrCat(db->path(), ": catalog schema version ", *version,
+                     " is newer than this hashwatch understands (", CurrentSchemaVersion(),
+                     "); use a newer hashwatch"));
   }
   return *version;
 }

@@ -62,21 +62,20 @@ MultiIndexTable MultiIndexTable::Build(const uint8_t* codes, size_t n,
   // Each table is independent. Threads are this call's own and end with it.
   const int m = plan.substrings();
   const int workers = std::clamp(threads, 1, m);
-  if (workers == 1) {
-    for (int i = 0; i < m; ++i) t.BuildTable(codes, i);
-  } else {
-    std::vector<std::thread> pool;
-    for (int w = 0; w < workers; ++w) {
-      pool.emplace_back([&t, codes, w, workers, m] {
-        for (int i = w; i < m; i += workers) t.BuildTable(codes, i);
-      });
-    }
-    for (std::thread& th : pool) th.join();
-  }
+  // Each worker reuses one staging buffer (8 bytes per code) for its tables.
+  auto work = [&t, codes, workers, m](int w) {
+    HugePageArray<uint64_t> staging(t.n_);
+    for (int i = w; i < m; i += workers) t.BuildTable(codes, i, &staging);
+  };
+  std::vector<std::thread> pool;
+  for (int w = 1; w < workers; ++w) pool.emplace_back(work, w);
+  work(0);
+  for (std::thread& th : pool) th.join();
   return t;
 }
 
-void MultiIndexTable::BuildTable(const uint8_t* codes, int i) {
+void MultiIndexTable::BuildTable(const uint8_t* codes, int i,
+                                 HugePageArray<uint64_t>* staging) {
   Table& table = tables_[i];
   const int s = table.suffix_bits;
   const int d = table.dir_bits;
@@ -101,7 +100,7 @@ void MultiIndexTable::BuildTable(const uint8_t* codes, int i) {
   const int part_bits = std::min(d, kPartitionBits);
   const int part_shift = d - part_bits;
   const size_t parts = size_t{1} << part_bits;
-  std::vector<uint64_t> staged(n_);  // (key << 32) | row, partitioned
+  uint64_t* staged = staging->data();  // (key << 32) | row, partitioned
   std::vector<uint32_t> cursor(parts);
   for (size_t p = 0; p < parts; ++p) cursor[p] = dir[p << part_shift];
   for (size_t row = 0; row < n_; ++row) {
@@ -109,7 +108,8 @@ void MultiIndexTable::BuildTable(const uint8_t* codes, int i) {
     staged[cursor[(key >> s) >> part_shift]++] =
         (uint64_t{key} << 32) | static_cast<uint32_t>(row);
   }
-  for (const uint64_t item : staged) {
+  for (size_t j = 0; j < n_; ++j) {
+    const uint64_t item = staged[j];
     const uint32_t key = static_cast<uint32_t>(item >> 32);
     entries[dir[key >> s]++] = ((key & suffix_mask) << row_bits_) |
                                static_cast<uint32_t>(item);

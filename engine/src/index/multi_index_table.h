@@ -20,6 +20,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <vector>
+#include <cstdlib>
 
 #include "index/huge_page_array.h"
 #include "index/multi_index_plan.h"
@@ -31,14 +32,16 @@ class MultiIndexTable {
   // Average bucket size is 2^kDirShift..2^(kDirShift+1) codes. Measured at
   // 10M codes (docs/benchmarks.md): 2 gave the best queries/s (1: +50% more
   // directory memory for no gain; 3: more entries scanned per probe).
-  static constexpr int kDirShift = 2;
+  static inline const int kDirShift = getenv("DS") ? atoi(getenv("DS")) : 2;
 
   MultiIndexTable() = default;
   MultiIndexTable(MultiIndexTable&&) = default;
   MultiIndexTable& operator=(MultiIndexTable&&) = default;
 
   // Indexes codes[0, n) (32 bytes each, n < 2^31; the caller keeps them).
-  // Builds up to `threads` substring tables at a time. Throws std::bad_alloc.
+  // Builds up to `threads` substring tables at a time (threads of its own,
+  // joined before it returns; each needs 8 bytes per code of scratch).
+  // Throws std::bad_alloc.
   static MultiIndexTable Build(const uint8_t* codes, size_t n,
                                const MultiIndexPlan& plan, int threads);
 
@@ -61,7 +64,8 @@ class MultiIndexTable {
     HugePageArray<uint32_t> entries;
   };
 
-  void BuildTable(const uint8_t* codes, int i);
+  void BuildTable(const uint8_t* codes, int i,
+                  HugePageArray<uint64_t>* staging);
 
   MultiIndexPlan plan_;
   size_t n_ = 0;

@@ -88,6 +88,7 @@ class PdqIndex {
   struct State;
 
   std::shared_ptr<const State> Snapshot() const;
+  size_t DeltaCapacity(size_t main_rows) const;
   // Writer lock held. Builds a new main segment from the current one, the
   // live delta and `ids`/`codes`, and publishes it with an empty delta.
   absl::Status MergeLocked(absl::Span<const int64_t> ids,

@@ -18,9 +18,9 @@ struct PdqIndexOptions {
   int substrings = 0;
   // Additions are first appended to a small buffer that every search scans
   // linearly; when it is full it is merged into the main structure (a
-  // rebuild, O(n)). 16384 codes cost ~10 us of scan per query (2.5% of the
-  // 400 us a 10M-code query may take at 5,000 queries/s on 2 cores).
-  size_t delta_capacity = 16384;
+  // rebuild, O(n)). 0: main size / 1024 within [4096, 65536] (pdq_index.cc
+  // has the numbers).
+  size_t delta_capacity = 0;
   // Threads a merge may use (its own, joined before the call returns);
   // 0 means std::thread::hardware_concurrency().
   int build_threads = 0;

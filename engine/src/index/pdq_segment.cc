@@ -4,8 +4,6 @@
 #include <cstring>
 #include <utility>
 #include <thread>
-#include <chrono>
-#include <cstdio>
 
 #include "index/hamming_kernels.h"
 
@@ -16,6 +14,36 @@ int ResolveThreads(int requested) {
   if (requested > 0) return requested;
   const unsigned hw = std::thread::hardware_concurrency();
   return hw == 0 ? 1 : static_cast<int>(hw);
+}
+
+// std::sort on `threads` slices at once, then pairwise merges (the build
+// runs on the caller's thread plus threads of its own, joined here).
+struct IdPosition {
+  int64_t id;
+  uint32_t position;
+  friend bool operator<(const IdPosition& a, const IdPosition& b) {
+    return a.id < b.id || (a.id == b.id && a.position < b.position);
+  }
+};
+
+void SortInParallel(IdPosition* v, size_t n, int threads) {
+  const size_t slices = std::clamp<size_t>(threads, 1, n / 65536 + 1);
+  std::vector<size_t> bounds;
+  for (size_t s = 0; s <= slices; ++s) bounds.push_back(n * s / slices);
+  std::vector<std::thread> pool;
+  for (size_t s = 1; s < slices; ++s) {
+    pool.emplace_back([v, &bounds, s] {
+      std::sort(v + bounds[s], v + bounds[s + 1]);
+    });
+  }
+  std::sort(v, v + bounds[1]);
+  for (std::thread& t : pool) t.join();
+  for (size_t width = 1; width < slices; width *= 2) {
+    for (size_t s = 0; s + width < slices; s += 2 * width) {
+      const size_t end = std::min(s + 2 * width, slices);
+      std::inplace_merge(v + bounds[s], v + bounds[s + width], v + bounds[end]);
+    }
+  }
 }
 
 }  // namespace
@@ -33,42 +61,43 @@ std::unique_ptr<PdqSegment> PdqSegment::Build(const PdqSegment* previous,
   // The new rows in id order (skip the sort for input that already is,
   // such as a catalog read ORDER BY id). Sorting (id, position) pairs keeps
   // the comparisons on contiguous memory and equal ids in input order.
-  auto T0 = std::chrono::steady_clock::now();
-  std::vector<std::pair<int64_t, uint32_t>> order;
+  const int threads = ResolveThreads(options.build_threads);
   const bool sorted = std::is_sorted(ids.begin(), ids.end());
+  HugePageArray<IdPosition> order(sorted ? 0 : ids.size());
   if (!sorted) {
-    order.resize(ids.size());
     for (size_t k = 0; k < ids.size(); ++k) {
       order[k] = {ids[k], static_cast<uint32_t>(k)};
     }
-    std::sort(order.begin(), order.end());
+    SortInParallel(order.data(), order.size(), threads);
   }
-  auto new_row = [&](size_t k) -> size_t {
-    return sorted ? k : order[k].second;
+  auto new_id = [&](size_t k) { return sorted ? ids[k] : order[k].id; };
+  auto new_code = [&](size_t k) {
+    return codes.data() + kPdqCodeBytes * (sorted ? k : order[k].position);
   };
 
   const size_t old_rows = previous ? previous->rows_ : 0;
-  const size_t rows =
-      (previous ? previous->live_rows() : 0) + ids.size();
+  const size_t rows = (previous ? previous->live_rows() : 0) + ids.size();
   auto seg = std::unique_ptr<PdqSegment>(new PdqSegment(rows));
 
   // Merge the live old rows (already ascending) with the new ones; on equal
-  // ids the old rows come first.
+  // ids the old rows come first. New codes are random reads: prefetch them.
+  constexpr size_t kPrefetchAhead = 16;
   size_t i = 0, k = 0, out = 0;
   auto skip_removed = [&] {
     while (i < old_rows && previous->tombstones_.Contains(i)) ++i;
   };
   skip_removed();
   while (i < old_rows || k < ids.size()) {
-    const bool take_old =
-        i < old_rows &&
-        (k == ids.size() || previous->ids_[i] <= ids[new_row(k)]);
-    const int64_t id = take_old ? previous->ids_[i] : ids[new_row(k)];
-    const uint8_t* code = take_old
-                              ? previous->codes_.data() + kPdqCodeBytes * i
-                              : codes.data() + kPdqCodeBytes * new_row(k);
-    seg->ids_[out] = id;
-    std::memcpy(seg->codes_.data() + kPdqCodeBytes * out, code, kPdqCodeBytes);
+    if (k + kPrefetchAhead < ids.size()) {
+      __builtin_prefetch(new_code(k + kPrefetchAhead));
+    }
+    const bool take_old = i < old_rows && (k == ids.size() ||
+                                           previous->ids_[i] <= new_id(k));
+    seg->ids_[out] = take_old ? previous->ids_[i] : new_id(k);
+    std::memcpy(seg->codes_.data() + kPdqCodeBytes * out,
+                take_old ? previous->codes_.data() + kPdqCodeBytes * i
+                         : new_code(k),
+                kPdqCodeBytes);
     ++out;
     if (take_old) {
       ++i;
@@ -78,8 +107,6 @@ std::unique_ptr<PdqSegment> PdqSegment::Build(const PdqSegment* previous,
     }
   }
 
-  auto T1 = std::chrono::steady_clock::now();
-  fprintf(stderr, "sort+merge %.2f s\n", std::chrono::duration<double>(T1-T0).count());
   const size_t min_size = options.multi_index_min_size != 0
                               ? options.multi_index_min_size
                               : kDefaultMultiIndexMinSize;
@@ -88,10 +115,8 @@ std::unique_ptr<PdqSegment> PdqSegment::Build(const PdqSegment* previous,
         options.substrings != 0
             ? MultiIndexPlan::WithSubstrings(options.substrings)
             : MultiIndexPlan::ForSize(rows);
-    seg->mih_ = MultiIndexTable::Build(seg->codes_.data(), rows, plan,
-                                       ResolveThreads(options.build_threads));
+    seg->mih_ = MultiIndexTable::Build(seg->codes_.data(), rows, plan, threads);
   }
-  fprintf(stderr, "mih %.2f s\n", std::chrono::duration<double>(std::chrono::steady_clock::now()-T1).count());
   return seg;
 }
 

@@ -30,8 +30,12 @@
 namespace hashwatch {
 
 // Flat scan vs multi-index hashing crossover at radius 31, measured on the
-// 2-core reference machine with `hashwatch-bench search` (docs/benchmarks.md).
-inline constexpr size_t kDefaultMultiIndexMinSize = 32768;
+// 2-core reference machine with `hashwatch-bench search --flat` and
+// `--multi-index` (docs/benchmarks.md), microseconds per query:
+//   n       4096  8192  16384  32768
+//   flat     5.7  11.0   21.7   45.3
+//   MIH      6.9   7.5    8.4   10.8
+inline constexpr size_t kDefaultMultiIndexMinSize = 8192;
 
 class PdqSegment {
  public:

@@ -1,0 +1,36 @@
+#include "catalog_options.h"
+
+#include <cstdio>
+
+namespace hashwatch::cli {
+
+void AddDbOption(CLI::App* cmd, std::string& db) {
+  cmd->add_option("--db", db, "The catalog file (SQLite; created with mode 0600 when new)")
+      ->required()
+      ->type_name("FILE");
+}
+
+void AddOperatorOption(CLI::App* cmd, std::string& operator_name) {
+  cmd->add_option("--operator", operator_name,
+                  "Who is doing this, for the audit log (default: your login name)")
+      ->type_name("NAME");
+}
+
+void ReportError(const std::string& command, const absl::Status& status) {
+  std::fprintf(stderr, "hashwatch %s: %s\n", command.c_str(),
+               std::string(status.message()).c_str());
+}
+
+std::unique_ptr<Catalog> OpenCatalogOrReport(const std::string& command, const std::string& db,
+                                             bool create, const CatalogOptions& base) {
+  CatalogOptions options = base;
+  options.create_if_missing = create;
+  absl::StatusOr<std::unique_ptr<Catalog>> catalog = Catalog::Open(db, options);
+  if (!catalog.ok()) {
+    ReportError(command, catalog.status());
+    return nullptr;
+  }
+  return *std::move(catalog);
+}
+
+}  // namespace hashwatch::cli

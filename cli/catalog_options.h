@@ -1,0 +1,30 @@
+// Options and opening shared by the catalog commands (enroll, scan, withdraw,
+// export, import, stats), so that --db and --operator read the same
+// everywhere and a missing catalog is reported the same way.
+#ifndef HASHWATCH_CLI_CATALOG_OPTIONS_H_
+#define HASHWATCH_CLI_CATALOG_OPTIONS_H_
+
+#include <CLI/CLI.hpp>
+#include <memory>
+#include <string>
+
+#include "hashwatch/catalog.h"
+
+namespace hashwatch::cli {
+
+// --db FILE (required)
+void AddDbOption(CLI::App* cmd, std::string& db);
+// --operator NAME (default: the login name)
+void AddOperatorOption(CLI::App* cmd, std::string& operator_name);
+
+// Opens the catalog, or prints "hashwatch COMMAND: <why>" to stderr and
+// returns nullptr. `create` makes a missing file (mode 0600).
+std::unique_ptr<Catalog> OpenCatalogOrReport(const std::string& command, const std::string& db,
+                                             bool create, const CatalogOptions& base = {});
+
+// Prints "hashwatch COMMAND: message" to stderr.
+void ReportError(const std::string& command, const absl::Status& status);
+
+}  // namespace hashwatch::cli
+
+#endif  // HASHWATCH_CLI_CATALOG_OPTIONS_H_

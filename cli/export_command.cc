@@ -1,0 +1,70 @@
+// hashwatch export: write the catalog's PDQ hashes as a shareable hash list.
+#include <cstdio>
+#include <iostream>
+#include <string>
+
+#include "catalog_options.h"
+#include "commands.h"
+
+namespace hashwatch::cli {
+namespace {
+
+struct ExportArgs {
+  std::string db;
+  std::string case_id;
+  std::string operator_name;
+  std::string out;
+};
+
+int RunExport(const ExportArgs& args) {
+  if (!args.case_id.empty()) {
+    if (absl::Status s = ValidateCaseId(args.case_id); !s.ok()) {
+      ReportError("export", s);
+      return kExitUsage;
+    }
+  }
+  std::unique_ptr<Catalog> catalog = OpenCatalogOrReport("export", args.db, /*create=*/false);
+  if (catalog == nullptr) return kExitUsage;
+  ExportOptions options{.case_id = args.case_id,
+                        .operator_name = args.operator_name,
+                        .destination = args.out == "-" ? "stdout" : args.out};
+  absl::StatusOr<ExportResult> result = args.out == "-"
+                                            ? catalog->ExportHashes(options, std::cout)
+                                            : catalog->ExportHashesToFile(options, args.out);
+  if (!result.ok()) {
+    ReportError("export", result.status());
+    return kExitSomeFailed;
+  }
+  std::fprintf(stderr, "exported %lld hash(es) of %lld case(s) to %s\n",
+               static_cast<long long>(result->hashes), static_cast<long long>(result->cases),
+               options.destination.c_str());
+  return kExitOk;
+}
+
+}  // namespace
+
+void RegisterExportCommand(CLI::App& app, int& exit_code) {
+  auto args = std::make_shared<ExportArgs>();
+  CLI::App* cmd =
+      app.add_subcommand("export", "Write the open cases' PDQ hashes as a CSV hash list to share");
+  cmd->footer(
+      "For another centre or a platform: a header 'pdq_hex,quality,case,label', then\n"
+      "one hash per line. Hashes only: nothing of the images themselves. Withdrawn\n"
+      "cases are never exported. The file is created owner-only (mode 0600), written\n"
+      "completely or not at all, and the export is recorded in the audit log.\n"
+      "'hashwatch import' reads it back.\n"
+      "Exit status: 0 written, 1 no such case or the write failed, 2 usage error or no\n"
+      "usable catalog.\n"
+      "Example: hashwatch export --db cases.db --case 2024-0113 case-2024-0113.csv\n"
+      "Details: docs/catalog.md");
+  AddDbOption(cmd, args->db);
+  cmd->add_option("--case", args->case_id, "Export only this case (default: every open case)")
+      ->type_name("ID");
+  AddOperatorOption(cmd, args->operator_name);
+  cmd->add_option("out", args->out, "The CSV file to write; '-' writes to stdout")
+      ->required()
+      ->type_name("OUT.csv");
+  cmd->callback([args, &exit_code] { exit_code = RunExport(*args); });
+}
+
+}  // namespace hashwatch::cli

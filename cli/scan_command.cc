@@ -1,0 +1,191 @@
+// hashwatch scan: check files against the catalog and print what they match.
+#include <chrono>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "catalog_options.h"
+#include "commands.h"
+#include "common_options.h"
+#include "hashwatch/ordered_parallel.h"
+#include "input_paths.h"
+#include "progress.h"
+#include "record_writer.h"
+
+namespace hashwatch::cli {
+namespace {
+
+struct ScanArgs {
+  std::string db;
+  MatchOptions match;
+  bool no_dihedral = false;
+  std::string operator_name;
+  OutputFormat format = OutputFormat::kJsonl;
+  int jobs = DefaultJobs();
+  DecodeLimits limits;
+  std::vector<std::string> paths;
+};
+
+Record MatchRecord(const Match& m) {
+  Record r;
+  r["case"] = m.case_id;
+  r["item"] = m.item;
+  r["signal"] = m.signal;
+  r["distance"] = m.distance;
+  r["variant"] = std::string(DihedralName(m.variant));
+  return r;
+}
+
+std::string LowQualityNote(const MatchResult& result, const MatchOptions& options) {
+  return "low quality: not matched (PDQ quality " + std::to_string(result.quality) + " < " +
+         std::to_string(options.min_quality) + ")";
+}
+
+// JSON lines: one record per file, its matches in an array.
+void WriteJsonl(RecordWriter& writer, const std::string& path,
+                const absl::StatusOr<MatchResult>& result, const MatchOptions& options) {
+  Record r;
+  r["path"] = path;
+  if (!result.ok()) {
+    r["error"] = std::string(result.status().message());
+  } else {
+    if (result->low_quality) {
+      r["quality"] = result->quality;
+      r["low_quality"] = true;
+      r["note"] = LowQualityNote(*result, options);
+    }
+    r["matches"] = Record::array();
+    for (const Match& m : result->matches) r["matches"].push_back(MatchRecord(m));
+  }
+  writer.Write(r);
+}
+
+// CSV and table: one row per match, or one row for a file without any.
+void WriteRows(RecordWriter& writer, const std::string& path,
+               const absl::StatusOr<MatchResult>& result, const MatchOptions& options) {
+  Record r;
+  r["path"] = path;
+  if (!result.ok()) {
+    r["error"] = std::string(result.status().message());
+  } else if (result->low_quality) {
+    r["note"] = LowQualityNote(*result, options);
+  }
+  if (!result.ok() || result->matches.empty()) {
+    writer.Write(r);
+    return;
+  }
+  for (const Match& m : result->matches) {
+    Record row = r;
+    row.update(MatchRecord(m));
+    writer.Write(row);
+  }
+}
+
+int RunScan(ScanArgs args) {
+  args.match.dihedral = !args.no_dihedral;
+  CatalogOptions options;
+  options.limits = args.limits;
+  std::unique_ptr<Catalog> catalog =
+      OpenCatalogOrReport("scan", args.db, /*create=*/false, options);
+  if (catalog == nullptr) return kExitUsage;
+
+  const std::vector<InputPath> inputs = ExpandInputPaths(args.paths, std::cin);
+  ScanSummary summary;
+  summary.options = args.match;
+  // A long scan picks up what other processes change meanwhile (a case
+  // withdrawn with `hashwatch withdraw` stops matching within seconds).
+  constexpr auto kRefreshEvery = std::chrono::seconds(2);
+  auto last_refresh = std::chrono::steady_clock::now();
+  bool refresh_warned = false;
+  {
+    RecordWriter writer(args.format,
+                        {"path", "case", "item", "signal", "distance", "variant", "note", "error"});
+    Progress progress("scan", inputs.size());
+    OrderedParallelMap<absl::StatusOr<MatchResult>>(
+        inputs.size(), args.jobs,
+        [&](size_t i) -> absl::StatusOr<MatchResult> {
+          if (!inputs[i].error.empty()) return absl::NotFoundError(inputs[i].error);
+          return catalog->MatchFile(inputs[i].path, args.match);
+        },
+        [&](size_t i, absl::StatusOr<MatchResult>&& result) {
+          ++summary.files;
+          if (!result.ok()) {
+            ++summary.failed_files;
+          } else if (result->low_quality) {
+            ++summary.low_quality_files;
+          } else if (!result->matches.empty()) {
+            ++summary.matched_files;
+          }
+          if (args.format == OutputFormat::kJsonl) {
+            WriteJsonl(writer, inputs[i].path, result, args.match);
+          } else {
+            WriteRows(writer, inputs[i].path, result, args.match);
+          }
+          progress.Update(i + 1, static_cast<size_t>(summary.failed_files));
+          if (std::chrono::steady_clock::now() - last_refresh >= kRefreshEvery) {
+            last_refresh = std::chrono::steady_clock::now();
+            if (absl::Status s = catalog->Refresh(); !s.ok() && !refresh_warned) {
+              refresh_warned = true;
+              ReportError("scan", absl::Status(s.code(),
+                                               "warning: cannot see other processes' "
+                                               "changes: " +
+                                                   std::string(s.message())));
+            }
+          }
+        });
+  }
+  if (absl::Status s = catalog->RecordScan(summary, args.operator_name); !s.ok()) {
+    ReportError("scan", absl::Status(s.code(),
+                                     "the scan ran but its audit record could not be "
+                                     "written: " +
+                                         std::string(s.message())));
+    return kExitSomeFailed;
+  }
+  return summary.failed_files == 0 ? kExitOk : kExitSomeFailed;
+}
+
+}  // namespace
+
+void RegisterScanCommand(CLI::App& app, int& exit_code) {
+  auto args = std::make_shared<ScanArgs>();
+  CLI::App* cmd =
+      app.add_subcommand("scan", "Check image files against the catalog's known content");
+  cmd->footer(
+      "Each file's PDQ hash, and by default its 7 rotated and mirrored variants, is\n"
+      "searched exactly; every known item within the threshold is reported with its\n"
+      "case, item, distance and the variant that matched (original, flip_y for a\n"
+      "left-right mirror, rotate90, ...). Withdrawn cases never match; a withdrawal or\n"
+      "enrolment made by another process during a scan is seen within seconds. Files\n"
+      "with PDQ quality below --min-quality are reported as low quality, not matched.\n"
+      "jsonl: one line per file, {\"path\":...,\"matches\":[{\"case\":...,\"item\":...,\n"
+      "\"signal\":\"pdq\",\"distance\":N,\"variant\":...}]} (\"matches\":[] for none, \"error\" "
+      "for\n"
+      "a file that could not be read); csv/table: one row per match.\n"
+      "The run (not each file) is recorded in the audit log.\n"
+      "Exit status: 0 all files scanned (matched or not), 1 some could not be read,\n"
+      "2 usage error or no usable catalog.\n"
+      "Example: hashwatch scan --db cases.db --format table crawled/\n"
+      "Details: docs/catalog.md");
+  AddDbOption(cmd, args->db);
+  cmd->add_option("--threshold", args->match.threshold,
+                  "Largest Hamming distance (of 256 bits) that counts as a match; 31 is PDQ's "
+                  "usual threshold")
+      ->check(CLI::Range(0, 256))
+      ->capture_default_str();
+  cmd->add_flag("--no-dihedral", args->no_dihedral,
+                "Search the original orientation only (not rotations and mirrors)");
+  cmd->add_option("--min-quality", args->match.min_quality,
+                  "Files whose PDQ quality is below this are reported, not matched")
+      ->check(CLI::Range(0, 100))
+      ->capture_default_str();
+  AddOperatorOption(cmd, args->operator_name);
+  AddFormatOption(cmd, args->format, /*allow_table=*/true);
+  AddJobsOption(cmd, args->jobs);
+  AddLimitOptions(cmd, args->limits);
+  cmd->add_option("paths", args->paths,
+                  "Files or folders (walked recursively); '-' reads one path per line from stdin")
+      ->required();
+  cmd->callback([args, &exit_code] { exit_code = RunScan(*args); });
+}
+
+}  // namespace hashwatch::cli

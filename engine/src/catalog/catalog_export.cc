@@ -1,0 +1,192 @@
+// Catalog::ExportHashes: the open cases' PDQ hashes as a CSV hash list
+// ("pdq_hex,quality,case,label"), the format ImportHashes reads back.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <ostream>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "catalog/audit_details.h"
+#include "catalog/catalog_impl.h"
+#include "hashwatch/signal_type.h"
+
+namespace hashwatch {
+namespace {
+
+std::string CsvField(const std::string& s) {
+  if (s.find_first_of(",\"") == std::string::npos &&
+      s == std::string(absl::StripAsciiWhitespace(s))) {
+    return s;
+  }
+  std::string q = "\"";
+  for (char c : s) {
+    if (c == '"') q += '"';
+    q += c;
+  }
+  return q + "\"";
+}
+
+// Writes the rows; the caller holds write_mu (the connection is shared).
+absl::StatusOr<ExportResult> WriteRows(Catalog::Impl& impl, const ExportOptions& options,
+                                       std::ostream& out) {
+  if (!options.case_id.empty()) {
+    absl::StatusOr<std::optional<catalog::CaseRow>> found = impl.store->FindCase(options.case_id);
+    if (!found.ok()) return found.status();
+    if (!found->has_value()) {
+      return absl::NotFoundError(
+          absl::StrCat("no case '", options.case_id, "' in ", impl.db.path()));
+    }
+    if ((*found)->withdrawn) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("case '", options.case_id, "' was withdrawn on ", (*found)->withdrawn_at,
+                       "; withdrawn hashes are never exported"));
+    }
+  }
+  // Two statements rather than "?1 = '' OR ...", so that one case's export
+  // uses the items_by_case and signals_by_item indexes instead of a full scan.
+  absl::StatusOr<catalog::SqliteStatement> q = impl.db.Prepare(
+      options.case_id.empty()
+          ? "SELECT s.hash, s.quality, i.case_id, c.label FROM signals s "
+            "JOIN items i ON i.id = s.item_id JOIN cases c ON c.id = i.case_id "
+            "WHERE s.type = 'pdq' AND c.status = 'open' ORDER BY s.id"
+          : "SELECT s.hash, s.quality, i.case_id, c.label FROM items i "
+            "JOIN signals s ON s.item_id = i.id JOIN cases c ON c.id = i.case_id "
+            "WHERE i.case_id = ?1 AND s.type = 'pdq' AND c.status = 'open' ORDER BY s.id");
+  if (!q.ok()) return q.status();
+  if (!options.case_id.empty()) q->Bind(1, options.case_id);
+  const SignalType* pdq = FindSignalType("pdq");
+  ExportResult result;
+  absl::flat_hash_set<std::string> cases;
+  std::string last_case, last_case_field, last_label_field;
+  out << "pdq_hex,quality,case,label\n";
+  for (;;) {
+    absl::StatusOr<bool> row = q->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    const std::string case_id = q->Text(2);
+    if (case_id != last_case || result.hashes == 0) {
+      last_case = case_id;
+      last_case_field = CsvField(case_id);
+      last_label_field = CsvField(q->Text(3));
+      cases.insert(case_id);
+    }
+    out << pdq->Format(q->Blob(0)) << ',';
+    if (!q->IsNull(1)) out << q->Int(1);
+    out << ',' << last_case_field << ',' << last_label_field << '\n';
+    ++result.hashes;
+  }
+  out.flush();
+  if (!out) return absl::UnavailableError("writing the hash list failed");
+  result.cases = static_cast<int64_t>(cases.size());
+  return result;
+}
+
+absl::Status AuditExport(Catalog::Impl& impl, const ExportOptions& options,
+                         const ExportResult& result) {
+  const std::string now = catalog::UtcTimestampNow();
+  const std::string details = catalog::AuditDetails()
+                                  .Add("case", options.case_id.empty() ? "*" : options.case_id)
+                                  .Add("destination", options.destination)
+                                  .Add("hashes", result.hashes)
+                                  .Add("cases", result.cases)
+                                  .json();
+  return impl.store->AppendAudit("export", catalog::OperatorOrDefault(options.operator_name), now,
+                                 details);
+}
+
+// An ostream over a file descriptor, so the export can fsync before rename.
+class FdStream : public std::streambuf {
+ public:
+  explicit FdStream(int fd) : fd_(fd) { setp(buf_, buf_ + sizeof buf_); }
+  bool failed() const { return failed_; }
+
+ protected:
+  int overflow(int c) override {
+    if (sync() != 0) return EOF;
+    if (c != EOF) {
+      *pptr() = static_cast<char>(c);
+      pbump(1);
+    }
+    return c == EOF ? 0 : c;
+  }
+  int sync() override {
+    const char* p = pbase();
+    while (p < pptr()) {
+      const ssize_t n = ::write(fd_, p, static_cast<size_t>(pptr() - p));
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        failed_ = true;
+        return -1;
+      }
+      p += n;
+    }
+    setp(buf_, buf_ + sizeof buf_);
+    return 0;
+  }
+
+ private:
+  int fd_;
+  bool failed_ = false;
+  char buf_[1 << 16];
+};
+
+}  // namespace
+
+absl::StatusOr<ExportResult> Catalog::ExportHashes(const ExportOptions& options,
+                                                   std::ostream& out) {
+  if (!options.case_id.empty()) {
+    if (absl::Status s = ValidateCaseId(options.case_id); !s.ok()) return s;
+  }
+  std::lock_guard<std::mutex> lock(impl_->write_mu);
+  absl::StatusOr<ExportResult> result = WriteRows(*impl_, options, out);
+  if (!result.ok()) return result;
+  if (absl::Status s = AuditExport(*impl_, options, *result); !s.ok()) return s;
+  return result;
+}
+
+absl::StatusOr<ExportResult> Catalog::ExportHashesToFile(const ExportOptions& options,
+                                                         const std::string& path) {
+  if (!options.case_id.empty()) {
+    if (absl::Status s = ValidateCaseId(options.case_id); !s.ok()) return s;
+  }
+  ExportOptions named = options;
+  if (named.destination.empty()) named.destination = path;
+  const std::string temp = absl::StrCat(path, ".tmp-", ::getpid());
+  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, S_IRUSR | S_IWUSR);
+  if (fd < 0) {
+    return absl::PermissionDeniedError(
+        absl::StrCat(path, ": cannot create the export file: ", std::strerror(errno)));
+  }
+  auto fail = [&](absl::Status s) {
+    ::close(fd);
+    ::unlink(temp.c_str());
+    return s;
+  };
+  std::lock_guard<std::mutex> lock(impl_->write_mu);
+  FdStream buf(fd);
+  std::ostream out(&buf);
+  absl::StatusOr<ExportResult> result = WriteRows(*impl_, named, out);
+  if (!result.ok()) return fail(result.status());
+  if (buf.failed() || ::fsync(fd) != 0) {
+    return fail(absl::UnavailableError(
+        absl::StrCat(path, ": writing the export failed: ", std::strerror(errno))));
+  }
+  // The audit entry commits before the file appears: a listed export always
+  // has its record, and a failed record leaves no file.
+  if (absl::Status s = AuditExport(*impl_, named, *result); !s.ok()) return fail(s);
+  if (::close(fd) != 0 || ::rename(temp.c_str(), path.c_str()) != 0) {
+    const int err = errno;
+    ::unlink(temp.c_str());
+    return absl::UnavailableError(
+        absl::StrCat(path, ": cannot put the export in place: ", std::strerror(err)));
+  }
+  return result;
+}
+
+}  // namespace hashwatch

@@ -1,0 +1,66 @@
+// Catalog::Impl: what one open catalog holds, shared by the files that
+// implement the Catalog's methods (catalog_open.cc, catalog_enroll.cc, ...).
+//
+// Locking: `write_mu` serialises every use of the SQLite connection (`db`,
+// `store`) and every change to `directory` and `index` that must follow a
+// commit in the same order. Matchers never take it: they read `index` and
+// `directory`, which are safe for concurrent readers and writers.
+#ifndef HASHWATCH_CATALOG_CATALOG_IMPL_H_
+#define HASHWATCH_CATALOG_CATALOG_IMPL_H_
+
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "absl/status/status.h"
+#include "catalog/case_directory.h"
+#include "catalog/catalog_store.h"
+#include "catalog/sqlite_db.h"
+#include "hashwatch/catalog.h"
+#include "hashwatch/image_hasher.h"
+#include "index/pdq_index.h"
+
+namespace hashwatch {
+
+struct Catalog::Impl {
+  Impl(CatalogOptions opts, catalog::SqliteDb database, ImageHasher enrol, ImageHasher query)
+      : options(std::move(opts)),
+        db(std::move(database)),
+        enrol_hasher(std::move(enrol)),
+        query_hasher(std::move(query)) {}
+
+  // Whether a stored hash of this quality goes into the index.
+  bool Indexable(std::optional<int64_t> quality) const {
+    return !quality.has_value() || *quality >= options.index_min_quality;
+  }
+
+  const CatalogOptions options;
+  std::mutex write_mu;
+  catalog::SqliteDb db;                        // guarded by write_mu
+  std::optional<catalog::CatalogStore> store;  // guarded by write_mu
+  PdqIndex index;
+  catalog::CaseDirectory directory;
+  const ImageHasher enrol_hasher;  // pdq (original only) + sha256
+  const ImageHasher query_hasher;  // pdq with its dihedral variants
+  double open_read_seconds = 0;
+  double open_index_seconds = 0;
+  // What Refresh has seen of the file (guarded by write_mu): SQLite's
+  // data_version (changes when another connection commits) and the largest
+  // item and signal ids read from it.
+  int64_t data_version = -1;
+  int64_t seen_max_item = 0;
+  int64_t seen_max_signal = 0;
+};
+
+namespace catalog {
+
+// InvalidArgument if free text (a label, note or operator) has control
+// characters, which would break CSV exports and logs.
+absl::Status ValidateText(const std::string& what, const std::string& text);
+// `name`, or DefaultOperatorName() when empty.
+std::string OperatorOrDefault(const std::string& name);
+
+}  // namespace catalog
+}  // namespace hashwatch
+
+#endif  // HASHWATCH_CATALOG_CATALOG_IMPL_H_

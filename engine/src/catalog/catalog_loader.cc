@@ -1,0 +1,141 @@
+#include "catalog/catalog_loader.h"
+
+#include <chrono>
+#include <cstring>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "index/index_hit.h"
+
+namespace hashwatch::catalog {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double Seconds(Clock::time_point a, Clock::time_point b) {
+  return std::chrono::duration<double>(b - a).count();
+}
+
+// Steps through every row of `stmt`, calling `row` for each; stops at the
+// first error from SQLite or from `row`.
+template <typename RowFn>
+absl::Status ForEachRow(SqliteStatement& stmt, RowFn row) {
+  for (;;) {
+    absl::StatusOr<bool> more = stmt.Step();
+    if (!more.ok()) return more.status();
+    if (!*more) return absl::OkStatus();
+    if (absl::Status s = row(); !s.ok()) return s;
+  }
+}
+
+}  // namespace
+
+absl::Status LoadCatalog(SqliteDb* db, int index_min_quality, CaseDirectory* directory,
+                         PdqIndex* index, LoadResult* result) {
+  const Clock::time_point start = Clock::now();
+  // One read transaction, so the three scans see the same state even while
+  // another process writes.
+  if (absl::Status s = db->Exec("BEGIN"); !s.ok()) return s;
+  struct EndRead {
+    SqliteDb* db;
+    ~EndRead() { db->Exec("COMMIT").IgnoreError(); }
+  } end_read{db};
+
+  // Cases: few; the directory numbers them.
+  absl::flat_hash_map<std::string, uint32_t> case_numbers;
+  std::vector<bool> case_open;
+  {
+    absl::StatusOr<SqliteStatement> q = db->Prepare("SELECT id, status FROM cases");
+    if (!q.ok()) return q.status();
+    absl::Status s = ForEachRow(*q, [&] {
+      const std::string id = q->Text(0);
+      const bool withdrawn = q->Text(1) == "withdrawn";
+      const uint32_t n = directory->SetCase(id, withdrawn);
+      case_numbers[id] = n;
+      if (case_open.size() <= n) case_open.resize(n + 1);
+      case_open[n] = !withdrawn;
+      return absl::OkStatus();
+    });
+    if (!s.ok()) return s;
+  }
+
+  // Items -> case number, as one table indexed by item id.
+  std::vector<uint32_t> item_case;
+  {
+    absl::StatusOr<int64_t> max_item = db->QueryInt("SELECT coalesce(max(id), 0) FROM items");
+    if (!max_item.ok()) return max_item.status();
+    if (*max_item > CaseDirectory::kMaxItemId) {
+      return absl::DataLossError(
+          absl::StrCat(db->path(), ": item id ", *max_item, " is beyond what the index can hold"));
+    }
+    item_case.assign(static_cast<size_t>(*max_item) + 1, CaseDirectory::kNoCase);
+    result->max_item = *max_item;
+    absl::StatusOr<SqliteStatement> q = db->Prepare("SELECT id, case_id FROM items");
+    if (!q.ok()) return q.status();
+    std::string last_case;
+    uint32_t last_number = CaseDirectory::kNoCase;
+    absl::Status s = ForEachRow(*q, [&] {
+      const int64_t item = q->Int(0);
+      const absl::Span<const uint8_t> text = q->Blob(1);
+      const absl::string_view case_id(reinterpret_cast<const char*>(text.data()), text.size());
+      if (last_number == CaseDirectory::kNoCase || case_id != last_case) {
+        auto it = case_numbers.find(case_id);
+        if (it == case_numbers.end()) {
+          return absl::DataLossError(absl::StrCat(db->path(), ": item ", item,
+                                                  " belongs to unknown case '", case_id, "'"));
+        }
+        last_case.assign(case_id.data(), case_id.size());
+        last_number = it->second;
+      }
+      if (item >= 1 && static_cast<size_t>(item) < item_case.size()) {
+        item_case[static_cast<size_t>(item)] = last_number;
+      }
+      return absl::OkStatus();
+    });
+    if (!s.ok()) return s;
+  }
+
+  // PDQ hashes worth indexing: open cases, trusted quality.
+  std::vector<int64_t> ids;
+  std::vector<uint8_t> codes;
+  {
+    absl::StatusOr<int64_t> max_signal = db->QueryInt("SELECT coalesce(max(id), 0) FROM signals");
+    if (!max_signal.ok()) return max_signal.status();
+    result->max_signal = *max_signal;
+    ids.reserve(static_cast<size_t>(*max_signal));
+    codes.reserve(static_cast<size_t>(*max_signal) * kPdqCodeBytes);
+    absl::StatusOr<SqliteStatement> q = db->Prepare(
+        "SELECT item_id, hash FROM signals "
+        "WHERE type = 'pdq' AND (quality IS NULL OR quality >= ?1)");
+    if (!q.ok()) return q.status();
+    q->Bind(1, int64_t{index_min_quality});
+    absl::Status s = ForEachRow(*q, [&] {
+      const int64_t item = q->Int(0);
+      const absl::Span<const uint8_t> hash = q->Blob(1);
+      if (hash.size() != kPdqCodeBytes) {
+        return absl::DataLossError(absl::StrCat(db->path(), ": item ", item, " has a ", hash.size(),
+                                                "-byte PDQ hash (expected 32)"));
+      }
+      if (item < 1 || static_cast<size_t>(item) >= item_case.size() ||
+          item_case[static_cast<size_t>(item)] == CaseDirectory::kNoCase) {
+        return absl::DataLossError(
+            absl::StrCat(db->path(), ": a PDQ hash belongs to unknown item ", item));
+      }
+      if (!case_open[item_case[static_cast<size_t>(item)]]) return absl::OkStatus();
+      ids.push_back(item);
+      codes.insert(codes.end(), hash.begin(), hash.end());
+      return absl::OkStatus();
+    });
+    if (!s.ok()) return s;
+  }
+  directory->ReplaceItems(std::move(item_case));
+  const Clock::time_point read_done = Clock::now();
+
+  absl::Status added = index->Add(ids, codes);
+  result->read_seconds = Seconds(start, read_done);
+  result->index_seconds = Seconds(read_done, Clock::now());
+  return added;
+}
+
+}  // namespace hashwatch::catalog

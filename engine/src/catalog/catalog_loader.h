@@ -1,0 +1,34 @@
+// LoadCatalog: fills a fresh CaseDirectory and PdqIndex from the catalog's
+// rows when it opens. Three sequential scans with prepared statements (cases,
+// items, PDQ signals; hashes are 32-byte BLOBs copied straight into one
+// buffer), then one bulk PdqIndex::Add. Hashes of withdrawn cases and below
+// the quality minimum are skipped.
+//
+// Thread safety: call before the catalog is shared.
+#ifndef HASHWATCH_CATALOG_CATALOG_LOADER_H_
+#define HASHWATCH_CATALOG_CATALOG_LOADER_H_
+
+#include "absl/status/status.h"
+#include "catalog/case_directory.h"
+#include "catalog/sqlite_db.h"
+#include "index/pdq_index.h"
+
+namespace hashwatch::catalog {
+
+struct LoadResult {
+  double read_seconds = 0;   // SQLite scans
+  double index_seconds = 0;  // PdqIndex::Add
+  // The largest item and signal ids read: Catalog::Refresh reads what other
+  // processes add above them.
+  int64_t max_item = 0;
+  int64_t max_signal = 0;
+};
+
+// DataLoss when a stored row is malformed (a PDQ hash that is not 32 bytes,
+// an item of an unknown case).
+absl::Status LoadCatalog(SqliteDb* db, int index_min_quality, CaseDirectory* directory,
+                         PdqIndex* index, LoadResult* result);
+
+}  // namespace hashwatch::catalog
+
+#endif  // HASHWATCH_CATALOG_CATALOG_LOADER_H_

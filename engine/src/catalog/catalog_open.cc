@@ -1,0 +1,92 @@
+// Catalog::Open: the file, the schema, the in-memory index; and the small
+// checks every write shares.
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "catalog/catalog_file.h"
+#include "catalog/catalog_impl.h"
+#include "catalog/catalog_loader.h"
+
+namespace hashwatch {
+
+absl::Status ValidateCaseId(const CaseId& id) {
+  if (id.empty()) return absl::InvalidArgumentError("no case id given");
+  if (id.size() > 200) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("case id is ", id.size(), " bytes long; the limit is 200"));
+  }
+  return catalog::ValidateText("case id", id);
+}
+
+namespace catalog {
+
+absl::Status ValidateText(const std::string& what, const std::string& text) {
+  for (char c : text) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(what, " '", text, "' contains a control character (e.g. a line break)"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+std::string OperatorOrDefault(const std::string& name) {
+  return name.empty() ? DefaultOperatorName() : name;
+}
+
+}  // namespace catalog
+
+Catalog::Catalog(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Catalog::~Catalog() = default;
+
+const std::string& Catalog::path() const {
+  return impl_->db.path();
+}
+
+absl::StatusOr<std::unique_ptr<Catalog>> Catalog::Open(const std::string& path,
+                                                       const CatalogOptions& options) {
+  if (options.index_min_quality < 0 || options.index_min_quality > 101) {
+    return absl::InvalidArgumentError("index_min_quality must be 0..101");
+  }
+  HashOptions enrol;
+  enrol.signals = {"pdq", "sha256"};
+  enrol.limits = options.limits;
+  absl::StatusOr<ImageHasher> enrol_hasher = ImageHasher::Create(enrol);
+  if (!enrol_hasher.ok()) return enrol_hasher.status();
+  HashOptions query;
+  query.signals = {"pdq"};
+  query.variants = true;
+  query.limits = options.limits;
+  absl::StatusOr<ImageHasher> query_hasher = ImageHasher::Create(query);
+  if (!query_hasher.ok()) return query_hasher.status();
+
+  absl::StatusOr<catalog::SqliteDb> db = catalog::OpenCatalogFile(
+      path,
+      {.create_if_missing = options.create_if_missing, .busy_timeout_ms = options.busy_timeout_ms});
+  if (!db.ok()) return db.status();
+
+  auto impl = std::make_unique<Impl>(options, *std::move(db), *std::move(enrol_hasher),
+                                     *std::move(query_hasher));
+  absl::StatusOr<catalog::CatalogStore> store = catalog::CatalogStore::Prepare(&impl->db);
+  if (!store.ok()) return store.status();
+  impl->store.emplace(*std::move(store));
+
+  // data_version before the load: a commit by another process during it
+  // only causes one unneeded Refresh.
+  absl::StatusOr<int64_t> version = impl->db.QueryInt("PRAGMA data_version");
+  if (!version.ok()) return version.status();
+  impl->data_version = *version;
+  catalog::LoadResult loaded;
+  if (absl::Status s = catalog::LoadCatalog(&impl->db, options.index_min_quality, &impl->directory,
+                                            &impl->index, &loaded);
+      !s.ok()) {
+    return s;
+  }
+  impl->open_read_seconds = loaded.read_seconds;
+  impl->open_index_seconds = loaded.index_seconds;
+  impl->seen_max_item = loaded.max_item;
+  impl->seen_max_signal = loaded.max_signal;
+  return std::unique_ptr<Catalog>(new Catalog(std::move(impl)));
+}
+
+}  // namespace hashwatch

@@ -1,0 +1,121 @@
+// Catalog::Refresh: catch up with what other processes committed to the
+// file (enrolments, imports, withdrawals) since this object last looked.
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+#include "catalog/catalog_impl.h"
+
+namespace hashwatch {
+namespace {
+
+template <typename RowFn>
+absl::Status ForEachRow(catalog::SqliteStatement& stmt, RowFn row) {
+  for (;;) {
+    absl::StatusOr<bool> more = stmt.Step();
+    if (!more.ok()) return more.status();
+    if (!*more) return absl::OkStatus();
+    if (absl::Status s = row(); !s.ok()) return s;
+  }
+}
+
+}  // namespace
+
+absl::Status Catalog::Refresh() {
+  Impl& impl = *impl_;
+  std::lock_guard<std::mutex> lock(impl.write_mu);
+  catalog::SqliteDb& db = impl.db;
+  // Changes only when another connection committed: the common case costs
+  // this one pragma.
+  absl::StatusOr<int64_t> version = db.QueryInt("PRAGMA data_version");
+  if (!version.ok()) return version.status();
+  if (*version == impl.data_version) return absl::OkStatus();
+
+  if (absl::Status s = db.Exec("BEGIN"); !s.ok()) return s;  // one consistent snapshot
+  struct EndRead {
+    catalog::SqliteDb& db;
+    ~EndRead() { db.Exec("COMMIT").IgnoreError(); }
+  } end_read{db};
+
+  // Cases: new ones, and open ones another process withdrew.
+  std::vector<std::string> newly_withdrawn;
+  {
+    absl::StatusOr<catalog::SqliteStatement> q = db.Prepare("SELECT id, status FROM cases");
+    if (!q.ok()) return q.status();
+    absl::Status s = ForEachRow(*q, [&] {
+      const std::string id = q->Text(0);
+      const bool withdrawn = q->Text(1) == "withdrawn";
+      const std::optional<bool> known = impl.directory.IsWithdrawn(id);
+      if (!known.has_value()) {
+        impl.directory.SetCase(id, withdrawn);
+      } else if (withdrawn && !*known) {
+        newly_withdrawn.push_back(id);
+      }
+      return absl::OkStatus();
+    });
+    if (!s.ok()) return s;
+  }
+
+  // Items added by others. Our own are in the directory already.
+  absl::flat_hash_set<int64_t> fresh;
+  int64_t max_item = impl.seen_max_item;
+  {
+    absl::StatusOr<catalog::SqliteStatement> q =
+        db.Prepare("SELECT id, case_id FROM items WHERE id > ?1 ORDER BY id");
+    if (!q.ok()) return q.status();
+    q->Bind(1, impl.seen_max_item);
+    absl::Status s = ForEachRow(*q, [&] {
+      const int64_t item = q->Int(0);
+      max_item = std::max(max_item, item);
+      if (impl.directory.Lookup(item).has_value()) return absl::OkStatus();
+      const std::optional<uint32_t> number = impl.directory.FindCase(q->Text(1));
+      if (!number.has_value()) {
+        return absl::DataLossError(
+            absl::StrCat(db.path(), ": item ", item, " has an unknown case"));
+      }
+      fresh.insert(item);
+      return impl.directory.SetItem(item, *number);
+    });
+    if (!s.ok()) return s;
+  }
+
+  // Their PDQ hashes, if trusted and their case is open.
+  std::vector<int64_t> ids;
+  std::vector<uint8_t> codes;
+  absl::StatusOr<int64_t> max_signal = db.QueryInt("SELECT coalesce(max(id), 0) FROM signals");
+  if (!max_signal.ok()) return max_signal.status();
+  if (!fresh.empty()) {
+    absl::StatusOr<catalog::SqliteStatement> q = db.Prepare(
+        "SELECT item_id, hash FROM signals "
+        "WHERE id > ?1 AND type = 'pdq' AND (quality IS NULL OR quality >= ?2)");
+    if (!q.ok()) return q.status();
+    q->Bind(1, impl.seen_max_signal).Bind(2, int64_t{impl.options.index_min_quality});
+    absl::Status s = ForEachRow(*q, [&] {
+      const int64_t item = q->Int(0);
+      const absl::Span<const uint8_t> hash = q->Blob(1);
+      if (!fresh.contains(item) || !impl.directory.IsOpen(item)) return absl::OkStatus();
+      if (hash.size() != kPdqCodeBytes) {
+        return absl::DataLossError(
+            absl::StrCat(db.path(), ": item ", item, " has a ", hash.size(), "-byte PDQ hash"));
+      }
+      ids.push_back(item);
+      codes.insert(codes.end(), hash.begin(), hash.end());
+      return absl::OkStatus();
+    });
+    if (!s.ok()) return s;
+  }
+
+  // Withdrawals first (the directory flag stops matches at once), then
+  // additions.
+  for (const std::string& case_id : newly_withdrawn) {
+    absl::StatusOr<std::vector<int64_t>> items = impl.store->ItemsOfCase(case_id);
+    if (!items.ok()) return items.status();
+    impl.directory.SetCase(case_id, /*withdrawn=*/true);
+    impl.index.Remove(*items);
+  }
+  if (absl::Status s = impl.index.Add(ids, codes); !s.ok()) return s;
+  impl.seen_max_item = max_item;
+  impl.seen_max_signal = *max_signal;
+  impl.data_version = *version;
+  return absl::OkStatus();
+}
+
+}  // namespace hashwatch

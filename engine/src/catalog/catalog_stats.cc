@@ -1,0 +1,73 @@
+// Catalog::Stats and Catalog::RecordScan: what the catalog holds, and the
+// audit record of a scan run.
+#include <sys/stat.h>
+
+#include "absl/strings/str_cat.h"
+#include "catalog/audit_details.h"
+#include "catalog/catalog_impl.h"
+#include "catalog/catalog_schema.h"
+
+namespace hashwatch {
+namespace {
+
+int64_t FileSize(const std::string& path) {
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0 ? static_cast<int64_t>(st.st_size) : 0;
+}
+
+}  // namespace
+
+absl::StatusOr<CatalogStats> Catalog::Stats() const {
+  CatalogStats stats;
+  std::lock_guard<std::mutex> lock(impl_->write_mu);
+  catalog::SqliteDb& db = impl_->db;
+  if (absl::Status s = db.Exec("BEGIN"); !s.ok()) return s;  // one consistent snapshot
+  struct EndRead {
+    catalog::SqliteDb& db;
+    ~EndRead() { db.Exec("COMMIT").IgnoreError(); }
+  } end_read{db};
+  const std::string quality_min = absl::StrCat(impl_->options.index_min_quality);
+  struct {
+    int64_t* out;
+    std::string sql;
+  } const queries[] = {
+      {&stats.cases_open, "SELECT count(*) FROM cases WHERE status = 'open'"},
+      {&stats.cases_withdrawn, "SELECT count(*) FROM cases WHERE status = 'withdrawn'"},
+      {&stats.items, "SELECT count(*) FROM items"},
+      {&stats.pdq_hashes, "SELECT count(*) FROM signals WHERE type = 'pdq'"},
+      {&stats.low_quality_hashes,
+       "SELECT count(*) FROM signals WHERE type = 'pdq' AND quality < " + quality_min},
+      {&stats.audit_entries, "SELECT count(*) FROM audit_log"},
+  };
+  for (const auto& q : queries) {
+    absl::StatusOr<int64_t> n = db.QueryInt(q.sql);
+    if (!n.ok()) return n.status();
+    *q.out = *n;
+  }
+  absl::StatusOr<int64_t> version = db.QueryInt("PRAGMA user_version");
+  if (!version.ok()) return version.status();
+  stats.schema_version = static_cast<int>(*version);
+  stats.indexed_hashes = static_cast<int64_t>(impl_->index.size());
+  stats.index_memory_bytes = static_cast<int64_t>(impl_->index.MemoryBytes());
+  stats.file_bytes = FileSize(db.path()) + FileSize(db.path() + "-wal");
+  stats.open_read_seconds = impl_->open_read_seconds;
+  stats.open_index_seconds = impl_->open_index_seconds;
+  return stats;
+}
+
+absl::Status Catalog::RecordScan(const ScanSummary& summary, const std::string& operator_name) {
+  const std::string details = catalog::AuditDetails()
+                                  .Add("files", summary.files)
+                                  .Add("matched_files", summary.matched_files)
+                                  .Add("failed_files", summary.failed_files)
+                                  .Add("low_quality_files", summary.low_quality_files)
+                                  .Add("threshold", int64_t{summary.options.threshold})
+                                  .Add("dihedral", summary.options.dihedral)
+                                  .Add("min_quality", int64_t{summary.options.min_quality})
+                                  .json();
+  std::lock_guard<std::mutex> lock(impl_->write_mu);
+  return impl_->store->AppendAudit("scan", catalog::OperatorOrDefault(operator_name),
+                                   catalog::UtcTimestampNow(), details);
+}
+
+}  // namespace hashwatch

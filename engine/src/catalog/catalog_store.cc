@@ -1,0 +1,134 @@
+#include "catalog/catalog_store.h"
+
+namespace hashwatch::catalog {
+namespace {
+
+// Runs `stmt` once and resets it, whatever happens.
+absl::Status RunOnce(SqliteStatement& stmt) {
+  absl::Status s = stmt.Run();
+  stmt.Reset();
+  return s;
+}
+
+}  // namespace
+
+absl::StatusOr<CatalogStore> CatalogStore::Prepare(SqliteDb* db) {
+  CatalogStore store(db);
+  struct {
+    std::optional<SqliteStatement>* slot;
+    std::string_view sql;
+  } const statements[] = {
+      {&store.find_case_,
+       "SELECT id, label, created, status, coalesce(withdrawn_at, '') FROM cases WHERE id = ?1"},
+      {&store.create_case_,
+       "INSERT INTO cases (id, label, created, status) VALUES (?1, ?2, ?3, 'open')"},
+      {&store.set_label_, "UPDATE cases SET label = ?2 WHERE id = ?1"},
+      {&store.withdraw_case_,
+       "UPDATE cases SET status = 'withdrawn', withdrawn_at = ?2 WHERE id = ?1"},
+      {&store.find_item_by_sha_,
+       "SELECT id FROM items WHERE sha256 = ?2 AND case_id = ?1 ORDER BY id LIMIT 1"},
+      {&store.insert_item_,
+       "INSERT INTO items (case_id, media_kind, sha256, size, enrolled_at, source_note) "
+       "VALUES (?1, ?2, ?3, ?4, ?5, ?6)"},
+      {&store.insert_signal_,
+       "INSERT INTO signals (item_id, type, frame_time, hash, quality) VALUES (?1, ?2, ?3, ?4, "
+       "?5)"},
+      {&store.items_of_case_, "SELECT id FROM items WHERE case_id = ?1 ORDER BY id"},
+      {&store.append_audit_,
+       "INSERT INTO audit_log (action, operator, time, details) VALUES (?1, ?2, ?3, ?4)"},
+  };
+  for (const auto& s : statements) {
+    absl::StatusOr<SqliteStatement> stmt = db->Prepare(s.sql);
+    if (!stmt.ok()) return stmt.status();
+    s.slot->emplace(*std::move(stmt));
+  }
+  return store;
+}
+
+absl::StatusOr<std::optional<CaseRow>> CatalogStore::FindCase(const std::string& id) {
+  SqliteStatement& q = *find_case_;
+  q.Bind(1, id);
+  absl::StatusOr<bool> row = q.Step();
+  std::optional<CaseRow> found;
+  if (row.ok() && *row) {
+    found = CaseRow{q.Text(0), q.Text(1), q.Text(2), q.Text(3) == "withdrawn", q.Text(4)};
+  }
+  q.Reset();
+  if (!row.ok()) return row.status();
+  return found;
+}
+
+absl::Status CatalogStore::CreateCase(const std::string& id, const std::string& label,
+                                      const std::string& created) {
+  create_case_->Bind(1, id).Bind(2, label).Bind(3, created);
+  return RunOnce(*create_case_);
+}
+
+absl::Status CatalogStore::SetCaseLabel(const std::string& id, const std::string& label) {
+  set_label_->Bind(1, id).Bind(2, label);
+  return RunOnce(*set_label_);
+}
+
+absl::Status CatalogStore::MarkCaseWithdrawn(const std::string& id, const std::string& when) {
+  withdraw_case_->Bind(1, id).Bind(2, when);
+  return RunOnce(*withdraw_case_);
+}
+
+absl::StatusOr<std::optional<int64_t>> CatalogStore::FindItemBySha256(
+    const std::string& case_id, absl::Span<const uint8_t> sha256) {
+  SqliteStatement& q = *find_item_by_sha_;
+  q.Bind(1, case_id).BindBlob(2, sha256);
+  absl::StatusOr<bool> row = q.Step();
+  std::optional<int64_t> found;
+  if (row.ok() && *row) found = q.Int(0);
+  q.Reset();
+  if (!row.ok()) return row.status();
+  return found;
+}
+
+absl::StatusOr<int64_t> CatalogStore::InsertItem(const ItemRow& row) {
+  SqliteStatement& q = *insert_item_;
+  q.Bind(1, row.case_id).Bind(2, row.media_kind);
+  if (row.sha256.empty()) {
+    q.BindNull(3);
+  } else {
+    q.BindBlob(3, row.sha256);
+  }
+  q.Bind(4, row.size).Bind(5, row.enrolled_at).Bind(6, row.source_note);
+  if (absl::Status s = RunOnce(q); !s.ok()) return s;
+  return db_->last_insert_rowid();
+}
+
+absl::Status CatalogStore::InsertSignal(const SignalRow& row) {
+  insert_signal_->Bind(1, row.item)
+      .Bind(2, row.type)
+      .Bind(3, row.frame_time)
+      .BindBlob(4, row.hash)
+      .Bind(5, row.quality);
+  return RunOnce(*insert_signal_);
+}
+
+absl::StatusOr<std::vector<int64_t>> CatalogStore::ItemsOfCase(const std::string& case_id) {
+  SqliteStatement& q = *items_of_case_;
+  q.Bind(1, case_id);
+  std::vector<int64_t> items;
+  for (;;) {
+    absl::StatusOr<bool> row = q.Step();
+    if (!row.ok()) {
+      q.Reset();
+      return row.status();
+    }
+    if (!*row) break;
+    items.push_back(q.Int(0));
+  }
+  q.Reset();
+  return items;
+}
+
+absl::Status CatalogStore::AppendAudit(std::string_view action, const std::string& operator_name,
+                                       const std::string& time, const std::string& details) {
+  append_audit_->Bind(1, action).Bind(2, operator_name).Bind(3, time).Bind(4, details);
+  return RunOnce(*append_audit_);
+}
+
+}  // namespace hashwatch::catalog

@@ -1,0 +1,80 @@
+// CatalogStore: the catalog's rows, read and written with statements
+// prepared once. It knows the schema (catalog_schema.cc) and nothing of the
+// index or of media; the Catalog wraps its calls in transactions.
+//
+// Thread safety: none; the Catalog calls it with its write mutex held. The
+// SqliteDb passed to Prepare must outlive the store and not move.
+#ifndef HASHWATCH_CATALOG_CATALOG_STORE_H_
+#define HASHWATCH_CATALOG_CATALOG_STORE_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/types/span.h"
+#include "catalog/sqlite_db.h"
+
+namespace hashwatch::catalog {
+
+struct CaseRow {
+  std::string id;
+  std::string label;
+  std::string created;
+  bool withdrawn = false;
+  std::string withdrawn_at;  // empty while open
+};
+
+struct ItemRow {
+  std::string case_id;
+  std::string_view media_kind;       // "image", "video" or "hash"
+  absl::Span<const uint8_t> sha256;  // empty: none (imported hashes)
+  std::optional<int64_t> size;       // bytes of the enrolled file
+  std::string enrolled_at;
+  std::string source_note;
+};
+
+struct SignalRow {
+  int64_t item = 0;
+  std::string_view type;             // "pdq"
+  std::optional<double> frame_time;  // seconds into a video; none for images
+  absl::Span<const uint8_t> hash;
+  std::optional<int64_t> quality;  // none: unknown
+};
+
+class CatalogStore {
+ public:
+  static absl::StatusOr<CatalogStore> Prepare(SqliteDb* db);
+
+  absl::StatusOr<std::optional<CaseRow>> FindCase(const std::string& id);
+  absl::Status CreateCase(const std::string& id, const std::string& label,
+                          const std::string& created);
+  absl::Status SetCaseLabel(const std::string& id, const std::string& label);
+  absl::Status MarkCaseWithdrawn(const std::string& id, const std::string& when);
+
+  // The item of `case_id` whose file had this SHA-256, if any.
+  absl::StatusOr<std::optional<int64_t>> FindItemBySha256(const std::string& case_id,
+                                                          absl::Span<const uint8_t> sha256);
+  absl::StatusOr<int64_t> InsertItem(const ItemRow& row);
+  absl::Status InsertSignal(const SignalRow& row);
+  absl::StatusOr<std::vector<int64_t>> ItemsOfCase(const std::string& case_id);
+
+  // action: enroll, withdraw, scan, import or export; details: a JSON object.
+  absl::Status AppendAudit(std::string_view action, const std::string& operator_name,
+                           const std::string& time, const std::string& details);
+
+  SqliteDb* db() const { return db_; }
+
+ private:
+  explicit CatalogStore(SqliteDb* db) : db_(db) {}
+
+  SqliteDb* db_;
+  std::optional<SqliteStatement> find_case_, create_case_, set_label_, withdraw_case_,
+      find_item_by_sha_, insert_item_, insert_signal_, items_of_case_, append_audit_;
+};
+
+}  // namespace hashwatch::catalog
+
+#endif  // HASHWATCH_CATALOG_CATALOG_STORE_H_

@@ -1,0 +1,45 @@
+// Catalog::Withdraw: a case stops matching at once; its rows and the audit
+// trail stay.
+#include "absl/strings/str_cat.h"
+#include "catalog/audit_details.h"
+#include "catalog/catalog_impl.h"
+
+namespace hashwatch {
+
+absl::StatusOr<WithdrawResult> Catalog::Withdraw(const CaseId& case_id,
+                                                 const std::string& operator_name) {
+  if (absl::Status s = ValidateCaseId(case_id); !s.ok()) return s;
+  const std::string who = catalog::OperatorOrDefault(operator_name);
+
+  std::lock_guard<std::mutex> lock(impl_->write_mu);
+  catalog::CatalogStore& store = *impl_->store;
+  absl::StatusOr<catalog::SqliteTransaction> txn = catalog::SqliteTransaction::Begin(&impl_->db);
+  if (!txn.ok()) return txn.status();
+  absl::StatusOr<std::optional<catalog::CaseRow>> found = store.FindCase(case_id);
+  if (!found.ok()) return found.status();
+  if (!found->has_value()) {
+    return absl::NotFoundError(absl::StrCat("no case '", case_id, "' in ", impl_->db.path()));
+  }
+  absl::StatusOr<std::vector<int64_t>> items = store.ItemsOfCase(case_id);
+  if (!items.ok()) return items.status();
+  WithdrawResult result;
+  result.items = static_cast<int64_t>(items->size());
+  if ((*found)->withdrawn) {
+    result.already_withdrawn = true;
+    return result;  // the transaction rolls back: nothing to write
+  }
+  const std::string now = catalog::UtcTimestampNow();
+  if (absl::Status s = store.MarkCaseWithdrawn(case_id, now); !s.ok()) return s;
+  const std::string details =
+      catalog::AuditDetails().Add("case", case_id).Add("items", result.items).json();
+  if (absl::Status s = store.AppendAudit("withdraw", who, now, details); !s.ok()) return s;
+  if (absl::Status s = txn->Commit(); !s.ok()) return s;
+
+  // Committed. The directory flag stops matches at once (matchers check it
+  // after searching); removing the codes then frees the index.
+  impl_->directory.SetCase(case_id, /*withdrawn=*/true);
+  impl_->index.Remove(*items);
+  return result;
+}
+
+}  // namespace hashwatch
