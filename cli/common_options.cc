@@ -27,6 +27,13 @@ void AddJobsOption(CLI::App* cmd, int& jobs) {
       ->check(CLI::Range(1, 256));
 }
 
+void AddPathsOption(CLI::App* cmd, std::vector<std::string>& paths) {
+  cmd->add_option("paths", paths,
+                  "Image files or folders (walked recursively); '-' reads one path per line "
+                  "from stdin")
+      ->required();
+}
+
 void AddLimitOptions(CLI::App* cmd, DecodeLimits& limits) {
   auto* mp = cmd->add_option_function<double>(
       "--max-megapixels",

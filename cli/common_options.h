@@ -4,6 +4,8 @@
 #define HASHWATCH_CLI_COMMON_OPTIONS_H_
 
 #include <CLI/CLI.hpp>
+#include <string>
+#include <vector>
 
 #include "hashwatch/decode_limits.h"
 #include "record_writer.h"
@@ -17,6 +19,8 @@ int DefaultJobs();
 void AddFormatOption(CLI::App* cmd, OutputFormat& format, bool allow_table);
 // --jobs N
 void AddJobsOption(CLI::App* cmd, int& jobs);
+// PATH... (required): files or folders, '-' for paths on stdin (input_paths.h)
+void AddPathsOption(CLI::App* cmd, std::vector<std::string>& paths);
 // --max-megapixels, --max-bytes
 void AddLimitOptions(CLI::App* cmd, DecodeLimits& limits);
 

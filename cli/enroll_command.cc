@@ -104,10 +104,7 @@ void RegisterEnrollCommand(CLI::App& app, int& exit_code) {
   AddOperatorOption(cmd, args->operator_name);
   AddFormatOption(cmd, args->format, /*allow_table=*/true);
   AddLimitOptions(cmd, args->limits);
-  cmd->add_option("paths", args->paths,
-                  "Image files or folders (walked recursively); '-' reads one path per line "
-                  "from stdin")
-      ->required();
+  AddPathsOption(cmd, args->paths);
   cmd->callback([args, &exit_code] { exit_code = RunEnroll(*args); });
 }
 

@@ -97,9 +97,7 @@ void RegisterHashCommand(CLI::App& app, int& exit_code) {
   AddFormatOption(cmd, args->format, /*allow_table=*/false);
   AddJobsOption(cmd, args->jobs);
   AddLimitOptions(cmd, args->limits);
-  cmd->add_option("paths", args->paths,
-                  "Files or folders (walked recursively); '-' reads one path per line from stdin")
-      ->required();
+  AddPathsOption(cmd, args->paths);
   cmd->callback([args, &exit_code] { exit_code = RunHash(*args); });
 }
 

@@ -182,9 +182,7 @@ void RegisterScanCommand(CLI::App& app, int& exit_code) {
   AddFormatOption(cmd, args->format, /*allow_table=*/true);
   AddJobsOption(cmd, args->jobs);
   AddLimitOptions(cmd, args->limits);
-  cmd->add_option("paths", args->paths,
-                  "Files or folders (walked recursively); '-' reads one path per line from stdin")
-      ->required();
+  AddPathsOption(cmd, args->paths);
   cmd->callback([args, &exit_code] { exit_code = RunScan(*args); });
 }
 

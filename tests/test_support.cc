@@ -79,6 +79,17 @@ TempDir::~TempDir() {
   fs::remove_all(path_, ec);
 }
 
+std::string ShellQuote(const fs::path& p) {
+  // Appending, not operator+: GCC 12 warns falsely about "'" + s + "'"
+  // under -Werror=restrict.
+  std::string q = "'";
+  q += p.string();
+  q += '\'';
+  return q;
+}
+
+std::string HashwatchCommand() { return ShellQuote(BinDir() / "hashwatch"); }
+
 CommandResult RunCommand(const std::string& command, const std::string& stdin_text) {
   TempDir tmp;
   fs::path in = tmp.path() / "stdin", out = tmp.path() / "stdout", err = tmp.path() / "stderr";

@@ -37,6 +37,11 @@ class TempDir {
   std::filesystem::path path_;
 };
 
+// `p` single-quoted for /bin/sh (paths here never contain a quote).
+std::string ShellQuote(const std::filesystem::path& p);
+// The built hashwatch binary, quoted for /bin/sh.
+std::string HashwatchCommand();
+
 // Result of running a command through /bin/sh.
 struct CommandResult {
   int exit_code = -1;

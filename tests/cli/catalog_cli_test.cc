@@ -12,17 +12,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Single-quoted for /bin/sh. (Appending, not operator+: GCC 12 warns
-// falsely about "'" + s + "'" under -Werror=restrict.)
-std::string Q(const fs::path& p) {
-  std::string q = "'";
-  q += p.string();
-  q += '\'';
-  return q;
-}
-std::string Hw() {
-  return Q(BinDir() / "hashwatch");
-}
+std::string Q(const fs::path& p) { return ShellQuote(p); }
+std::string Hw() { return HashwatchCommand(); }
 
 std::vector<nlohmann::json> JsonLines(const std::string& out) {
   std::vector<nlohmann::json> lines;

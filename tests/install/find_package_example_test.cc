@@ -12,12 +12,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string Q(const fs::path& p) {
-  std::string q = "'";
-  q += p.string();
-  q += '\'';
-  return q;
-}
+std::string Q(const fs::path& p) { return ShellQuote(p); }
 
 // The value of `key` (e.g. "CMAKE_CXX_COMPILER:FILEPATH") in CMakeCache.txt.
 std::string CacheValue(const fs::path& cache, const std::string& key) {

@@ -17,18 +17,6 @@ double Seconds(Clock::time_point a, Clock::time_point b) {
   return std::chrono::duration<double>(b - a).count();
 }
 
-// Steps through every row of `stmt`, calling `row` for each; stops at the
-// first error from SQLite or from `row`.
-template <typename RowFn>
-absl::Status ForEachRow(SqliteStatement& stmt, RowFn row) {
-  for (;;) {
-    absl::StatusOr<bool> more = stmt.Step();
-    if (!more.ok()) return more.status();
-    if (!*more) return absl::OkStatus();
-    if (absl::Status s = row(); !s.ok()) return s;
-  }
-}
-
 }  // namespace
 
 absl::Status LoadCatalog(SqliteDb* db, int index_min_quality, CaseDirectory* directory,
@@ -48,7 +36,7 @@ absl::Status LoadCatalog(SqliteDb* db, int index_min_quality, CaseDirectory* dir
   {
     absl::StatusOr<SqliteStatement> q = db->Prepare("SELECT id, status FROM cases");
     if (!q.ok()) return q.status();
-    absl::Status s = ForEachRow(*q, [&] {
+    absl::Status s = q->ForEachRow([&] {
       const std::string id = q->Text(0);
       const bool withdrawn = q->Text(1) == "withdrawn";
       const uint32_t n = directory->SetCase(id, withdrawn);
@@ -75,7 +63,7 @@ absl::Status LoadCatalog(SqliteDb* db, int index_min_quality, CaseDirectory* dir
     if (!q.ok()) return q.status();
     std::string last_case;
     uint32_t last_number = CaseDirectory::kNoCase;
-    absl::Status s = ForEachRow(*q, [&] {
+    absl::Status s = q->ForEachRow([&] {
       const int64_t item = q->Int(0);
       const absl::Span<const uint8_t> text = q->Blob(1);
       const absl::string_view case_id(reinterpret_cast<const char*>(text.data()), text.size());
@@ -110,7 +98,7 @@ absl::Status LoadCatalog(SqliteDb* db, int index_min_quality, CaseDirectory* dir
         "WHERE type = 'pdq' AND (quality IS NULL OR quality >= ?1)");
     if (!q.ok()) return q.status();
     q->Bind(1, int64_t{index_min_quality});
-    absl::Status s = ForEachRow(*q, [&] {
+    absl::Status s = q->ForEachRow([&] {
       const int64_t item = q->Int(0);
       const absl::Span<const uint8_t> hash = q->Blob(1);
       if (hash.size() != kPdqCodeBytes) {

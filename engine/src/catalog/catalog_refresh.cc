@@ -5,19 +5,6 @@
 #include "catalog/catalog_impl.h"
 
 namespace hashwatch {
-namespace {
-
-template <typename RowFn>
-absl::Status ForEachRow(catalog::SqliteStatement& stmt, RowFn row) {
-  for (;;) {
-    absl::StatusOr<bool> more = stmt.Step();
-    if (!more.ok()) return more.status();
-    if (!*more) return absl::OkStatus();
-    if (absl::Status s = row(); !s.ok()) return s;
-  }
-}
-
-}  // namespace
 
 absl::Status Catalog::Refresh() {
   Impl& impl = *impl_;
@@ -40,7 +27,7 @@ absl::Status Catalog::Refresh() {
   {
     absl::StatusOr<catalog::SqliteStatement> q = db.Prepare("SELECT id, status FROM cases");
     if (!q.ok()) return q.status();
-    absl::Status s = ForEachRow(*q, [&] {
+    absl::Status s = q->ForEachRow([&] {
       const std::string id = q->Text(0);
       const bool withdrawn = q->Text(1) == "withdrawn";
       const std::optional<bool> known = impl.directory.IsWithdrawn(id);
@@ -62,7 +49,7 @@ absl::Status Catalog::Refresh() {
         db.Prepare("SELECT id, case_id FROM items WHERE id > ?1 ORDER BY id");
     if (!q.ok()) return q.status();
     q->Bind(1, impl.seen_max_item);
-    absl::Status s = ForEachRow(*q, [&] {
+    absl::Status s = q->ForEachRow([&] {
       const int64_t item = q->Int(0);
       max_item = std::max(max_item, item);
       if (impl.directory.Lookup(item).has_value()) return absl::OkStatus();
@@ -88,7 +75,7 @@ absl::Status Catalog::Refresh() {
         "WHERE id > ?1 AND type = 'pdq' AND (quality IS NULL OR quality >= ?2)");
     if (!q.ok()) return q.status();
     q->Bind(1, impl.seen_max_signal).Bind(2, int64_t{impl.options.index_min_quality});
-    absl::Status s = ForEachRow(*q, [&] {
+    absl::Status s = q->ForEachRow([&] {
       const int64_t item = q->Int(0);
       const absl::Span<const uint8_t> hash = q->Blob(1);
       if (!fresh.contains(item) || !impl.directory.IsOpen(item)) return absl::OkStatus();

@@ -79,6 +79,17 @@ class SqliteStatement {
 
   // Advances: true when a row is available, false when done.
   absl::StatusOr<bool> Step();
+  // Steps through every row, calling `row()` (which returns absl::Status)
+  // for each; stops at the first error from SQLite or from `row`.
+  template <typename RowFn>
+  absl::Status ForEachRow(RowFn row) {
+    for (;;) {
+      absl::StatusOr<bool> more = Step();
+      if (!more.ok()) return more.status();
+      if (!*more) return absl::OkStatus();
+      if (absl::Status s = row(); !s.ok()) return s;
+    }
+  }
   // Steps a statement that returns no rows (INSERT, UPDATE, ...).
   absl::Status Run();
   // Resets to run again; bindings are cleared.
