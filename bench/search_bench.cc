@@ -40,9 +40,7 @@ struct Rng {
     z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
     return z ^ (z >> 31);
   }
-  uint32_t Below(uint32_t n) {
-    return static_cast<uint32_t>(((Next() >> 32) * n) >> 32);
-  }
+  uint32_t Below(uint32_t n) { return static_cast<uint32_t>(((Next() >> 32) * n) >> 32); }
   double Uniform() { return (Next() >> 11) * 0x1.0p-53; }
 };
 
@@ -117,6 +115,16 @@ class PdqLikeGenerator {
   uint32_t threshold_[256];
 };
 
+// Peak resident memory of the process so far (VmHWM), in bytes.
+size_t PeakResidentBytes() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmHWM:", 0) == 0) return std::stoull(line.substr(6)) * 1024;
+  }
+  return 0;
+}
+
 size_t ResidentBytes() {
   std::ifstream statm("/proc/self/statm");
   size_t pages = 0, resident = 0;
@@ -126,8 +134,7 @@ size_t ResidentBytes() {
 
 // Runs fn(i) for i in [0, count) on `threads` threads, one call at a time
 // per thread (as the monitoring pipeline issues queries). Returns seconds.
-double RunParallel(int threads, size_t count,
-                   const std::function<void(size_t)>& fn) {
+double RunParallel(int threads, size_t count, const std::function<void(size_t)>& fn) {
   std::atomic<size_t> next{0};
   const auto start = Clock::now();
   std::vector<std::thread> pool;
@@ -161,12 +168,10 @@ int RunSearchBench(int argc, char** argv) {
   uint64_t seed = 1;
   bool flat = false, multi_index = false, stats = false;
   app.add_option("--n", n, "Hashes in the index")->check(CLI::PositiveNumber);
-  app.add_option("--queries", queries, "Queries to time")
-      ->check(CLI::PositiveNumber);
+  app.add_option("--queries", queries, "Queries to time")->check(CLI::PositiveNumber);
   app.add_option("--radius", radius, "Inclusive Hamming radius (31 = PDQ)")
       ->check(CLI::Range(0, 256));
-  app.add_option("--threads", threads, "Threads issuing queries")
-      ->check(CLI::Range(1, 256));
+  app.add_option("--threads", threads, "Threads issuing queries")->check(CLI::Range(1, 256));
   app.add_option("--seed", seed, "Seed of the synthetic data");
   app.add_option("--brute-queries", brute_queries,
                  "Queries also run by brute force for recall and its "
@@ -175,11 +180,10 @@ int RunSearchBench(int argc, char** argv) {
                  "Force multi-index hashing with this many substrings (8-32)")
       ->check(CLI::Range(8, 32));
   app.add_flag("--flat", flat, "Force a flat scan (no multi-index tables)");
-  app.add_flag("--multi-index", multi_index,
-               "Force multi-index hashing however small n is");
+  app.add_flag("--multi-index", multi_index, "Force multi-index hashing however small n is");
   app.add_flag("--candidate-stats", stats,
-               "Also count multi-index probes and candidates per query "
-               "(builds a second copy of the tables)");
+               "Also count multi-index candidates per query, beside the cost "
+               "model's probes and candidates (builds a second copy of the tables)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -199,11 +203,9 @@ int RunSearchBench(int argc, char** argv) {
   for (size_t i = 0; i < n;) {
     uint8_t* base = &codes[i * kPdqCodeBytes];
     gen.Base(rng, base);
-    const size_t size = std::min<size_t>(PdqLikeGenerator::ClusterSize(rng),
-                                         n - i);
+    const size_t size = std::min<size_t>(PdqLikeGenerator::ClusterSize(rng), n - i);
     for (size_t v = 1; v < size; ++v) {
-      PdqLikeGenerator::Perturb(rng, base, 2 + rng.Below(29),
-                                &codes[(i + v) * kPdqCodeBytes]);
+      PdqLikeGenerator::Perturb(rng, base, 2 + rng.Below(29), &codes[(i + v) * kPdqCodeBytes]);
     }
     i += size;
   }
@@ -233,12 +235,15 @@ int RunSearchBench(int argc, char** argv) {
   const size_t rss_before = ResidentBytes();
   const auto build_start = Clock::now();
   // Compact: a small n would otherwise stay in the linear-scan delta.
-  if (absl::Status s = index.Add(ids, codes); !s.ok() || !index.Compact().ok()) {
-    std::fprintf(stderr, "search: %s\n", s.ToString().c_str());
+  absl::Status status = index.Add(ids, codes);
+  if (status.ok()) status = index.Compact();
+  if (!status.ok()) {
+    std::fprintf(stderr, "search: %s\n", status.ToString().c_str());
     return 1;
   }
   const double build_s = Seconds(build_start, Clock::now());
   const size_t rss_after = ResidentBytes();
+  const size_t peak_after = PeakResidentBytes();
 
   // Index queries, one per call.
   std::vector<std::vector<IndexHit>> got(queries);
@@ -252,8 +257,7 @@ int RunSearchBench(int argc, char** argv) {
   // Brute force over the first brute_queries queries: oracle and baseline.
   std::vector<std::vector<IndexHit>> truth(brute_queries);
   const double brute_s = RunParallel(threads, brute_queries, [&](size_t q) {
-    truth[q] = BruteForceRangeSearch(ids, codes, &qcodes[q * kPdqCodeBytes],
-                                     radius);
+    truth[q] = BruteForceRangeSearch(ids, codes, &qcodes[q * kPdqCodeBytes], radius);
   });
   size_t true_hits = 0, found_hits = 0, extra_hits = 0, exact_sets = 0;
   for (size_t q = 0; q < brute_queries; ++q) {
@@ -264,8 +268,8 @@ int RunSearchBench(int argc, char** argv) {
     std::sort(a.begin(), a.end(), by_id);
     std::sort(b.begin(), b.end(), by_id);
     std::vector<IndexHit> common;
-    std::set_intersection(a.begin(), a.end(), b.begin(), b.end(),
-                          std::back_inserter(common), by_id);
+    std::set_intersection(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(common),
+                          by_id);
     true_hits += a.size();
     found_hits += common.size();
     extra_hits += b.size() - common.size();
@@ -280,9 +284,10 @@ int RunSearchBench(int argc, char** argv) {
   const double index_qps = queries / index_s;
   const double brute_qps = brute_queries / brute_s;
   const int m = index.multi_index_substrings();
-  std::printf("PDQ index search: n=%zu queries=%zu radius=%d threads=%d "
-              "seed=%" PRIu64 "\n",
-              n, queries, radius, threads, seed);
+  std::printf(
+      "PDQ index search: n=%zu queries=%zu radius=%d threads=%d "
+      "seed=%" PRIu64 "\n",
+      n, queries, radius, threads, seed);
   std::printf("  data generated in %.1f s; structure: %s", gen_s,
               m > 0 ? "multi-index hashing, " : "flat scan\n");
   if (m > 0) std::printf("m=%d substrings\n", m);
@@ -291,32 +296,28 @@ int RunSearchBench(int argc, char** argv) {
               static_cast<double>(index.MemoryBytes()) / n);
   std::printf("  %-26s %12.1f B/hash\n", "resident memory (RSS) delta",
               static_cast<double>(rss_after - rss_before) / n);
-  std::printf("  %-26s %12s %10s %10s %10s\n", "", "queries/s", "mean us",
-              "p50 us", "p99 us");
+  std::printf("  %-26s %12.1f B/hash (transient, merge buffers)\n", "peak RSS during build",
+              static_cast<double>(peak_after - rss_before) / n);
+  std::printf("  %-26s %12s %10s %10s %10s\n", "", "queries/s", "mean us", "p50 us", "p99 us");
   double mean_us = 0;
   for (double v : latency_us) mean_us += v / queries;
-  std::printf("  %-26s %12.0f %10.1f %10.1f %10.1f\n", "index", index_qps,
-              mean_us, Percentile(latency_us, 0.5),
-              Percentile(latency_us, 0.99));
+  std::printf("  %-26s %12.0f %10.1f %10.1f %10.1f\n", "index", index_qps, mean_us,
+              Percentile(latency_us, 0.5), Percentile(latency_us, 0.99));
   char label[64];
-  std::snprintf(label, sizeof(label), "brute force (%zu queries)",
-                brute_queries);
-  std::printf("  %-26s %12.1f %10.1f\n", label, brute_qps,
-              1e6 * threads / brute_qps);
+  std::snprintf(label, sizeof(label), "brute force (%zu queries)", brute_queries);
+  std::printf("  %-26s %12.1f %10.1f\n", label, brute_qps, 1e6 * threads / brute_qps);
   std::printf("  %-26s %12.1fx\n", "index / brute force", index_qps / brute_qps);
-  std::printf("  %-26s %12.6f (%zu of %zu true hits; %zu extra; %zu/%zu "
-              "result lists identical)\n",
-              "recall vs brute force",
-              true_hits ? static_cast<double>(found_hits) / true_hits : 1.0,
-              found_hits, true_hits, extra_hits, exact_sets, brute_queries);
-  std::printf("  %-26s %12.2f (%.1f%% of queries have none)\n",
-              "results per query", static_cast<double>(total_results) / queries,
-              100.0 * empty / queries);
+  std::printf(
+      "  %-26s %12.6f (%zu of %zu true hits; %zu extra; %zu/%zu "
+      "result lists identical)\n",
+      "recall vs brute force", true_hits ? static_cast<double>(found_hits) / true_hits : 1.0,
+      found_hits, true_hits, extra_hits, exact_sets, brute_queries);
+  std::printf("  %-26s %12.2f (%.1f%% of queries have none)\n", "results per query",
+              static_cast<double>(total_results) / queries, 100.0 * empty / queries);
 
   if (stats && m > 0) {
     const MultiIndexPlan plan = MultiIndexPlan::WithSubstrings(m);
-    const MultiIndexTable table =
-        MultiIndexTable::Build(codes.data(), n, plan, threads);
+    const MultiIndexTable table = MultiIndexTable::Build(codes.data(), n, plan, threads);
     std::vector<uint32_t> rows;
     double candidates = 0;
     const size_t sample = std::min<size_t>(queries, 1000);
@@ -326,9 +327,10 @@ int RunSearchBench(int argc, char** argv) {
       candidates += static_cast<double>(rows.size()) / sample;
     }
     const MultiIndexPlan::Estimate e = plan.EstimateCost(radius, n);
-    std::printf("  candidates per query: measured %.0f; model %.0f probes, "
-                "%.0f candidates for uniform bits\n",
-                candidates, e.probes, e.candidates);
+    std::printf(
+        "  candidates per query: measured %.0f; model %.0f probes, "
+        "%.0f candidates for uniform bits\n",
+        candidates, e.probes, e.candidates);
   }
   return found_hits == true_hits && extra_hits == 0 ? 0 : 1;
 }

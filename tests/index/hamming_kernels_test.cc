@@ -30,17 +30,14 @@ TEST_CASE("HammingDistance256 counts differing bits", "[index][hamming]") {
   }
 }
 
-TEST_CASE("BestHammingKernels uses POPCNT when the CPU has it",
-          "[index][hamming]") {
+TEST_CASE("BestHammingKernels uses POPCNT when the CPU has it", "[index][hamming]") {
   __builtin_cpu_init();
   const bool has_popcnt = __builtin_cpu_supports("popcnt");
   CHECK((PopcntHammingKernels() != nullptr) == has_popcnt);
-  CHECK(&BestHammingKernels() ==
-        (has_popcnt ? PopcntHammingKernels() : &PortableHammingKernels()));
+  CHECK(&BestHammingKernels() == (has_popcnt ? PopcntHammingKernels() : &PortableHammingKernels()));
 }
 
-TEST_CASE("scan keeps exactly the codes within the radius, in row order",
-          "[index][hamming]") {
+TEST_CASE("scan keeps exactly the codes within the radius, in row order", "[index][hamming]") {
   std::mt19937_64 rng(2);
   const Code q = RandomCode(rng);
   std::vector<Code> codes;
@@ -66,8 +63,7 @@ TEST_CASE("scan keeps exactly the codes within the radius, in row order",
   }
 }
 
-TEST_CASE("verify checks only the listed rows, keeping order and repeats",
-          "[index][hamming]") {
+TEST_CASE("verify checks only the listed rows, keeping order and repeats", "[index][hamming]") {
   std::mt19937_64 rng(3);
   const Code q = RandomCode(rng);
   std::vector<Code> codes;

@@ -25,6 +25,14 @@ TEST_CASE("HugePageArray aligns large arrays to 2 MiB for THP", "[index]") {
   CHECK(a.mapped_bytes() == size_t{6} << 20);
 }
 
+TEST_CASE("HugePageArray without THP advice is page-rounded only", "[index]") {
+  HugePageArray<uint8_t> a((size_t{5} << 20) + 1, /*huge=*/false);
+  CHECK(a.mapped_bytes() % 4096 == 0);
+  CHECK(a.mapped_bytes() < size_t{6} << 20);
+  a[a.size() - 1] = 1;
+  CHECK(a[a.size() - 1] == 1);
+}
+
 TEST_CASE("HugePageArray moves ownership", "[index]") {
   HugePageArray<int64_t> a(10);
   a[3] = -5;

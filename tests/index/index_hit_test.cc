@@ -6,10 +6,8 @@
 namespace hashwatch {
 namespace {
 
-TEST_CASE("CanonicalizeHits keeps each id once at its smallest distance",
-          "[index]") {
-  std::vector<IndexHit> hits = {{7, 12}, {3, 30}, {7, 4}, {-2, 4},
-                                {3, 30}, {9, 0},  {7, 31}};
+TEST_CASE("CanonicalizeHits keeps each id once at its smallest distance", "[index]") {
+  std::vector<IndexHit> hits = {{7, 12}, {3, 30}, {7, 4}, {-2, 4}, {3, 30}, {9, 0}, {7, 31}};
   CanonicalizeHits(&hits);
   const std::vector<IndexHit> want = {{9, 0}, {-2, 4}, {7, 4}, {3, 30}};
   CHECK(hits == want);

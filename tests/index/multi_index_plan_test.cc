@@ -9,8 +9,7 @@ namespace hashwatch {
 namespace {
 
 TEST_CASE("substrings partition the 256 bits", "[index][mih]") {
-  for (int m = MultiIndexPlan::kMinSubstrings;
-       m <= MultiIndexPlan::kMaxSubstrings; ++m) {
+  for (int m = MultiIndexPlan::kMinSubstrings; m <= MultiIndexPlan::kMaxSubstrings; ++m) {
     const MultiIndexPlan plan = MultiIndexPlan::WithSubstrings(m);
     REQUIRE(plan.substrings() == m);
     int total = 0;
@@ -35,8 +34,7 @@ TEST_CASE("substrings partition the 256 bits", "[index][mih]") {
   }
 }
 
-TEST_CASE("thresholds satisfy the generalized pigeonhole bound exactly",
-          "[index][mih]") {
+TEST_CASE("thresholds satisfy the generalized pigeonhole bound exactly", "[index][mih]") {
   for (int m = 8; m <= 16; ++m) {
     const MultiIndexPlan plan = MultiIndexPlan::WithSubstrings(m);
     for (size_t n : {size_t{1000}, size_t{1000000}, size_t{10000000}}) {
@@ -54,8 +52,7 @@ TEST_CASE("thresholds satisfy the generalized pigeonhole bound exactly",
   }
 }
 
-TEST_CASE("the cost model picks the substring counts behind the benchmarks",
-          "[index][mih]") {
+TEST_CASE("the cost model picks the substring counts behind the benchmarks", "[index][mih]") {
   // docs/benchmarks.md: m = 12 at 1M codes, m = 11 at 10M codes.
   CHECK(MultiIndexPlan::ForSize(1000000).substrings() == 12);
   CHECK(MultiIndexPlan::ForSize(10000000).substrings() == 11);

@@ -1,7 +1,7 @@
 #include "index/pdq_delta.h"
 
-#include <atomic>
 #include <algorithm>
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <cstdint>
 #include <random>
@@ -27,13 +27,11 @@ TEST_CASE("PdqDelta finds what was appended and not removed", "[index]") {
   PdqDelta delta(400);
   delta.Append(absl::MakeConstSpan(data.ids).subspan(0, 100),
                absl::MakeConstSpan(flat).subspan(0, 3200));
-  delta.Append(absl::MakeConstSpan(data.ids).subspan(100),
-               absl::MakeConstSpan(flat).subspan(3200));
+  delta.Append(absl::MakeConstSpan(data.ids).subspan(100), absl::MakeConstSpan(flat).subspan(3200));
   CHECK(delta.size() == 300);
   for (const testing::Code& q : data.queries) {
     for (int r : {0, 31, 32}) {
-      CHECK(Search(delta, q.data(), r) ==
-            BruteForceRangeSearch(data.ids, flat, q.data(), r));
+      CHECK(Search(delta, q.data(), r) == BruteForceRangeSearch(data.ids, flat, q.data(), r));
     }
   }
   // Remove every third id; they must disappear, the rest stay.
@@ -48,13 +46,11 @@ TEST_CASE("PdqDelta finds what was appended and not removed", "[index]") {
   delta.AppendLiveTo(&live_ids, &live_codes);
   REQUIRE(live_ids.size() == 200);
   for (const testing::Code& q : data.queries) {
-    CHECK(Search(delta, q.data(), 31) ==
-          BruteForceRangeSearch(live_ids, live_codes, q.data(), 31));
+    CHECK(Search(delta, q.data(), 31) == BruteForceRangeSearch(live_ids, live_codes, q.data(), 31));
   }
 }
 
-TEST_CASE("PdqDelta readers see a consistent prefix while a writer appends",
-          "[index]") {
+TEST_CASE("PdqDelta readers see a consistent prefix while a writer appends", "[index]") {
   std::mt19937_64 rng(22);
   const testing::Code q = testing::RandomCode(rng);
   constexpr int kRows = 2000;
@@ -68,8 +64,8 @@ TEST_CASE("PdqDelta readers see a consistent prefix while a writer appends",
       const int after = appended.load();
       // Row i has id i and distance i % 32: all rows published before the
       // search are there, nothing beyond what was appended after it.
-      bool ok = static_cast<int>(hits.size()) >= before &&
-                static_cast<int>(hits.size()) <= after + 1;
+      bool ok =
+          static_cast<int>(hits.size()) >= before && static_cast<int>(hits.size()) <= after + 1;
       for (const IndexHit& h : hits) ok = ok && h.distance == h.id % 32;
       if (!ok) failed = true;
     }

@@ -46,8 +46,7 @@ class Model {
   std::multimap<int64_t, Code> codes_;
 };
 
-TEST_CASE("PdqIndex equals brute force through adds, removes and merges",
-          "[index]") {
+TEST_CASE("PdqIndex equals brute force through adds, removes and merges", "[index]") {
   std::mt19937_64 rng(41);
   PdqIndex index(SmallOptions());
   Model model;
@@ -93,9 +92,8 @@ TEST_CASE("PdqIndex equals brute force through adds, removes and merges",
     }
     REQUIRE(index.size() == model.size());
     for (int q = 0; q < 6; ++q) {
-      const Code query =
-          q == 5 ? testing::RandomCode(rng)
-                 : testing::FlipBits(anchors[rng() % anchors.size()], q, rng);
+      const Code query = q == 5 ? testing::RandomCode(rng)
+                                : testing::FlipBits(anchors[rng() % anchors.size()], q, rng);
       for (int r : {0, 9, 31, 32, 60}) {
         INFO("step " << step << " radius " << r);
         REQUIRE(index.RangeSearch(query.data(), r) == model.Search(query, r));
@@ -152,8 +150,7 @@ TEST_CASE("PdqIndex rejects codes of the wrong size", "[index]") {
 // Readers search while a writer adds and removes. Every search must see
 // each Add/Remove that returned before it began and nothing not yet begun,
 // with correct distances; merges happen throughout (delta of 64 codes).
-TEST_CASE("PdqIndex searches stay consistent during adds and removes",
-          "[index][concurrency]") {
+TEST_CASE("PdqIndex searches stay consistent during adds and removes", "[index][concurrency]") {
   std::mt19937_64 rng(43);
   PdqIndex index(SmallOptions());
   constexpr int kQueries = 8;
@@ -180,8 +177,9 @@ TEST_CASE("PdqIndex searches stay consistent during adds and removes",
       batches[b].push_back(testing::FlipBits(queries[k], b % 32, rng));
     }
   }
-  std::atomic<int> added{0};    // batches [0, added) have been added
-  std::atomic<int> removed{0};  // batches [0, removed) have been removed
+  std::atomic<int> added{0};     // batches [0, added) have been added
+  std::atomic<int> removed{0};   // batches [0, removed) have been removed
+  std::atomic<int> removing{0};  // removal of batches [0, removing) began
   std::atomic<int> failures{0};
   std::atomic<int> searches{0};
   auto reader = [&](int seed) {
@@ -190,10 +188,9 @@ TEST_CASE("PdqIndex searches stay consistent during adds and removes",
       const int k = static_cast<int>(r() % kQueries);
       const int added_before = added.load();
       const int removed_before = removed.load();
-      const std::vector<IndexHit> hits =
-          index.RangeSearch(queries[k].data(), 31);
+      const std::vector<IndexHit> hits = index.RangeSearch(queries[k].data(), 31);
       const int added_after = added.load();
-      const int removed_after = removed.load();
+      const int removing_after = removing.load();
       std::vector<bool> seen(kBatches, false);
       bool ok = false;
       for (const IndexHit& h : hits) {
@@ -203,14 +200,14 @@ TEST_CASE("PdqIndex searches stay consistent during adds and removes",
         }
         if (h.id < 0) continue;  // a random permanent code, by chance
         const int b = static_cast<int>(h.id / kQueries);
-        if (h.id % kQueries != k || b >= kBatches || b > added_after ||
-            b < removed_before || h.distance != b % 32) {
+        if (h.id % kQueries != k || b >= kBatches || b > added_after || b < removed_before ||
+            h.distance != b % 32) {
           failures++;
         }
         if (b < kBatches) seen[b] = true;
       }
       if (!ok) failures++;  // the permanent neighbour must always be there
-      for (int b = removed_after; b < added_before; ++b) {
+      for (int b = removing_after; b < added_before; ++b) {
         if (!seen[b]) failures++;
       }
       searches++;
@@ -225,6 +222,7 @@ TEST_CASE("PdqIndex searches stay consistent during adds and removes",
       const int old = b - kRemoveLag;
       std::vector<int64_t> old_ids;
       for (int k = 0; k < kQueries; ++k) old_ids.push_back(old * kQueries + k);
+      removing.store(old + 1);
       CHECK(index.Remove(old_ids) == kQueries);
       removed.store(old + 1);
     }

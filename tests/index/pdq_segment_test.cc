@@ -36,15 +36,13 @@ TEST_CASE("PdqSegment equals brute force, flat or multi-index", "[index]") {
     CHECK(seg->rows() == 6000);
     for (const testing::Code& q : data.queries) {
       for (int r : {0, 12, 31, 32, 45}) {
-        CHECK(Search(*seg, q.data(), r) ==
-              BruteForceRangeSearch(data.ids, flat, q.data(), r));
+        CHECK(Search(*seg, q.data(), r) == BruteForceRangeSearch(data.ids, flat, q.data(), r));
       }
     }
   }
 }
 
-TEST_CASE("PdqSegment removal hides rows and a rebuild drops them",
-          "[index]") {
+TEST_CASE("PdqSegment removal hides rows and a rebuild drops them", "[index]") {
   const testing::TestData data = testing::MakeTestData(3000, 30, 32);
   const std::vector<uint8_t> flat = testing::Flatten(data.codes);
   auto seg = PdqSegment::Build(nullptr, data.ids, flat, Options(true));
@@ -55,8 +53,7 @@ TEST_CASE("PdqSegment removal hides rows and a rebuild drops them",
       removed.push_back(data.ids[i]);
     } else {
       kept_ids.push_back(data.ids[i]);
-      kept_codes.insert(kept_codes.end(), data.codes[i].begin(),
-                        data.codes[i].end());
+      kept_codes.insert(kept_codes.end(), data.codes[i].begin(), data.codes[i].end());
     }
   }
   std::sort(removed.begin(), removed.end());
@@ -64,8 +61,7 @@ TEST_CASE("PdqSegment removal hides rows and a rebuild drops them",
   CHECK(seg->Remove(removed) == 0);
   CHECK(seg->live_rows() == 1500);
   for (const testing::Code& q : data.queries) {
-    CHECK(Search(*seg, q.data(), 31) ==
-          BruteForceRangeSearch(kept_ids, kept_codes, q.data(), 31));
+    CHECK(Search(*seg, q.data(), 31) == BruteForceRangeSearch(kept_ids, kept_codes, q.data(), 31));
   }
   // Rebuild from the old segment plus new codes (ids below and above).
   const testing::TestData more = testing::MakeTestData(700, 0, 33);
@@ -76,8 +72,7 @@ TEST_CASE("PdqSegment removal hides rows and a rebuild drops them",
   kept_ids.insert(kept_ids.end(), more.ids.begin(), more.ids.end());
   kept_codes.insert(kept_codes.end(), more_flat.begin(), more_flat.end());
   for (const testing::Code& q : data.queries) {
-    CHECK(Search(*next, q.data(), 31) ==
-          BruteForceRangeSearch(kept_ids, kept_codes, q.data(), 31));
+    CHECK(Search(*next, q.data(), 31) == BruteForceRangeSearch(kept_ids, kept_codes, q.data(), 31));
   }
 }
 

@@ -72,9 +72,9 @@ inline TestData MakeTestData(size_t n, size_t queries, uint64_t seed) {
     data.ids.push_back(static_cast<int64_t>(rng() >> 2) - (int64_t{1} << 60));
   }
   for (size_t q = 0; q < queries; ++q) {
-    data.queries.push_back(q % 4 == 3 ? RandomCode(rng)
-                                      : FlipBits(bases[q % bases.size()],
-                                                 static_cast<int>(q % 4), rng));
+    data.queries.push_back(q % 4 == 3
+                               ? RandomCode(rng)
+                               : FlipBits(bases[q % bases.size()], static_cast<int>(q % 4), rng));
   }
   return data;
 }

@@ -7,8 +7,7 @@
 namespace hashwatch {
 
 std::vector<IndexHit> BruteForceRangeSearch(absl::Span<const int64_t> ids,
-                                            absl::Span<const uint8_t> codes,
-                                            const uint8_t* query,
+                                            absl::Span<const uint8_t> codes, const uint8_t* query,
                                             int max_distance) {
   std::vector<IndexHit> hits;
   if (max_distance < 0) return hits;
@@ -18,8 +17,7 @@ std::vector<IndexHit> BruteForceRangeSearch(absl::Span<const int64_t> ids,
   for (size_t begin = 0; begin < ids.size(); begin += kChunk) {
     const size_t n = std::min(kChunk, ids.size() - begin);
     found.clear();
-    BestHammingKernels().scan(query, codes.data() + kPdqCodeBytes * begin, n,
-                              max_distance, &found);
+    BestHammingKernels().scan(query, codes.data() + kPdqCodeBytes * begin, n, max_distance, &found);
     for (const RowDistance& f : found) {
       hits.push_back({ids[begin + f.row], f.distance});
     }

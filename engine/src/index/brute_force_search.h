@@ -18,8 +18,7 @@ namespace hashwatch {
 // ascending id. `codes` holds 32 bytes per id, in the order of `ids`.
 // Requires codes.size() == 32 * ids.size(). Empty for max_distance < 0.
 std::vector<IndexHit> BruteForceRangeSearch(absl::Span<const int64_t> ids,
-                                            absl::Span<const uint8_t> codes,
-                                            const uint8_t* query,
+                                            absl::Span<const uint8_t> codes, const uint8_t* query,
                                             int max_distance);
 
 }  // namespace hashwatch

@@ -29,25 +29,20 @@ struct SwarPopcount {
 // Compiles to the POPCNT instruction inside functions built with
 // target("popcnt") (the body is inlined into them).
 struct BuiltinPopcount {
-  HASHWATCH_ALWAYS_INLINE int operator()(uint64_t x) const {
-    return __builtin_popcountll(x);
-  }
+  HASHWATCH_ALWAYS_INLINE int operator()(uint64_t x) const { return __builtin_popcountll(x); }
 };
 
 template <typename Popcount>
-HASHWATCH_ALWAYS_INLINE int Distance(const uint64_t q[4], const uint8_t* code,
-                                     Popcount popcount) {
+HASHWATCH_ALWAYS_INLINE int Distance(const uint64_t q[4], const uint8_t* code, Popcount popcount) {
   uint64_t c[4];
   LoadWords(code, c);
-  return popcount(q[0] ^ c[0]) + popcount(q[1] ^ c[1]) +
-         popcount(q[2] ^ c[2]) + popcount(q[3] ^ c[3]);
+  return popcount(q[0] ^ c[0]) + popcount(q[1] ^ c[1]) + popcount(q[2] ^ c[2]) +
+         popcount(q[3] ^ c[3]);
 }
 
 template <typename Popcount>
-HASHWATCH_ALWAYS_INLINE void ScanBody(const uint8_t* query,
-                                      const uint8_t* codes, size_t n,
-                                      int max_distance,
-                                      std::vector<RowDistance>* out) {
+HASHWATCH_ALWAYS_INLINE void ScanBody(const uint8_t* query, const uint8_t* codes, size_t n,
+                                      int max_distance, std::vector<RowDistance>* out) {
   uint64_t q[4];
   LoadWords(query, q);
   for (size_t i = 0; i < n; ++i) {
@@ -59,10 +54,8 @@ HASHWATCH_ALWAYS_INLINE void ScanBody(const uint8_t* query,
 }
 
 template <typename Popcount>
-HASHWATCH_ALWAYS_INLINE void VerifyBody(const uint8_t* query,
-                                        const uint8_t* codes,
-                                        const uint32_t* rows, size_t n_rows,
-                                        int max_distance,
+HASHWATCH_ALWAYS_INLINE void VerifyBody(const uint8_t* query, const uint8_t* codes,
+                                        const uint32_t* rows, size_t n_rows, int max_distance,
                                         std::vector<RowDistance>* out) {
   uint64_t q[4];
   LoadWords(query, q);
@@ -72,36 +65,34 @@ HASHWATCH_ALWAYS_INLINE void VerifyBody(const uint8_t* query,
   }
   for (size_t i = 0; i < n_rows; ++i) {
     if (i + kPrefetchRows < n_rows) {
-      __builtin_prefetch(codes +
-                         32 * static_cast<size_t>(rows[i + kPrefetchRows]));
+      __builtin_prefetch(codes + 32 * static_cast<size_t>(rows[i + kPrefetchRows]));
     }
     const uint32_t row = rows[i];
-    const int d = Distance(q, codes + 32 * static_cast<size_t>(row),
-                           Popcount());
+    const int d = Distance(q, codes + 32 * static_cast<size_t>(row), Popcount());
     if (d <= max_distance) out->push_back({row, d});
   }
 }
 
-void ScanPortable(const uint8_t* query, const uint8_t* codes, size_t n,
-                  int max_distance, std::vector<RowDistance>* out) {
+void ScanPortable(const uint8_t* query, const uint8_t* codes, size_t n, int max_distance,
+                  std::vector<RowDistance>* out) {
   ScanBody<SwarPopcount>(query, codes, n, max_distance, out);
 }
-void VerifyPortable(const uint8_t* query, const uint8_t* codes,
-                    const uint32_t* rows, size_t n_rows, int max_distance,
-                    std::vector<RowDistance>* out) {
+void VerifyPortable(const uint8_t* query, const uint8_t* codes, const uint32_t* rows, size_t n_rows,
+                    int max_distance, std::vector<RowDistance>* out) {
   VerifyBody<SwarPopcount>(query, codes, rows, n_rows, max_distance, out);
 }
 
 #if defined(__x86_64__) || defined(__i386__)
 #define HASHWATCH_HAVE_POPCNT_KERNELS 1
-__attribute__((target("popcnt"))) void ScanPopcnt(
-    const uint8_t* query, const uint8_t* codes, size_t n, int max_distance,
-    std::vector<RowDistance>* out) {
+__attribute__((target("popcnt"))) void ScanPopcnt(const uint8_t* query, const uint8_t* codes,
+                                                  size_t n, int max_distance,
+                                                  std::vector<RowDistance>* out) {
   ScanBody<BuiltinPopcount>(query, codes, n, max_distance, out);
 }
-__attribute__((target("popcnt"))) void VerifyPopcnt(
-    const uint8_t* query, const uint8_t* codes, const uint32_t* rows,
-    size_t n_rows, int max_distance, std::vector<RowDistance>* out) {
+__attribute__((target("popcnt"))) void VerifyPopcnt(const uint8_t* query, const uint8_t* codes,
+                                                    const uint32_t* rows, size_t n_rows,
+                                                    int max_distance,
+                                                    std::vector<RowDistance>* out) {
   VerifyBody<BuiltinPopcount>(query, codes, rows, n_rows, max_distance, out);
 }
 #endif
@@ -109,8 +100,7 @@ __attribute__((target("popcnt"))) void VerifyPopcnt(
 }  // namespace
 
 const HammingKernels& PortableHammingKernels() {
-  static const HammingKernels kernels{"portable", &ScanPortable,
-                                      &VerifyPortable};
+  static const HammingKernels kernels{"portable", &ScanPortable, &VerifyPortable};
   return kernels;
 }
 
@@ -129,9 +119,8 @@ const HammingKernels* PopcntHammingKernels() {
 }
 
 const HammingKernels& BestHammingKernels() {
-  static const HammingKernels& best = PopcntHammingKernels() != nullptr
-                                          ? *PopcntHammingKernels()
-                                          : PortableHammingKernels();
+  static const HammingKernels& best =
+      PopcntHammingKernels() != nullptr ? *PopcntHammingKernels() : PortableHammingKernels();
   return best;
 }
 

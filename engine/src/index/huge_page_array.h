@@ -21,8 +21,9 @@ namespace hashwatch {
 
 namespace huge_page_internal {
 // Maps at least `bytes` zeroed bytes (2 MiB-aligned and THP-advised when
-// bytes >= 2 MiB). Returns nullptr for bytes == 0. Throws std::bad_alloc.
-void* Map(size_t bytes, size_t* mapped_bytes);
+// huge and bytes >= 2 MiB). Returns nullptr for bytes == 0. Throws
+// std::bad_alloc.
+void* Map(size_t bytes, bool huge, size_t* mapped_bytes);
 void Unmap(void* p, size_t mapped_bytes);
 }  // namespace huge_page_internal
 
@@ -32,10 +33,11 @@ class HugePageArray {
 
  public:
   HugePageArray() = default;
-  // Throws std::bad_alloc when the memory cannot be mapped.
-  explicit HugePageArray(size_t size) : size_(size) {
-    data_ = static_cast<T*>(
-        huge_page_internal::Map(size * sizeof(T), &mapped_bytes_));
+  // Throws std::bad_alloc when the memory cannot be mapped. huge = false
+  // for scratch that is written once in order: there a 2 MiB page fault
+  // (zeroing 2 MiB, compaction) costs more than the TLB misses it saves.
+  explicit HugePageArray(size_t size, bool huge = true) : size_(size) {
+    data_ = static_cast<T*>(huge_page_internal::Map(size * sizeof(T), huge, &mapped_bytes_));
   }
   HugePageArray(HugePageArray&& other) noexcept { Swap(other); }
   HugePageArray& operator=(HugePageArray&& other) noexcept {

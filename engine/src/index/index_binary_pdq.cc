@@ -12,8 +12,7 @@ namespace hashwatch {
 namespace {
 
 // Largest IDSelectorRange remove_ids enumerates (16M ids, ~0.1 s of Remove).
-constexpr faiss::IndexBinary::idx_t kMaxRangeIds = faiss::IndexBinary::idx_t{1}
-                                                   << 24;
+constexpr faiss::IndexBinary::idx_t kMaxRangeIds = faiss::IndexBinary::idx_t{1} << 24;
 
 }  // namespace
 
@@ -31,37 +30,32 @@ void IndexBinaryPdq::add(idx_t n, const uint8_t* x) {
   add_with_ids(n, x, ids.data());
 }
 
-void IndexBinaryPdq::add_with_ids(idx_t n, const uint8_t* x,
-                                  const idx_t* xids) {
+void IndexBinaryPdq::add_with_ids(idx_t n, const uint8_t* x, const idx_t* xids) {
   FAISS_THROW_IF_NOT(n >= 0);
   static_assert(sizeof(idx_t) == sizeof(int64_t));
-  const absl::Status s =
-      index_->Add(absl::MakeConstSpan(reinterpret_cast<const int64_t*>(xids),
-                                      static_cast<size_t>(n)),
-                  absl::MakeConstSpan(x, kPdqCodeBytes * n));
+  const absl::Status s = index_->Add(
+      absl::MakeConstSpan(reinterpret_cast<const int64_t*>(xids), static_cast<size_t>(n)),
+      absl::MakeConstSpan(x, kPdqCodeBytes * n));
   if (!s.ok()) FAISS_THROW_MSG(s.ToString());
   ntotal = static_cast<idx_t>(index_->size());
 }
 
-void IndexBinaryPdq::search(idx_t n, const uint8_t* x, idx_t k,
-                            int32_t* distances, idx_t* labels,
+void IndexBinaryPdq::search(idx_t n, const uint8_t* x, idx_t k, int32_t* distances, idx_t* labels,
                             const faiss::SearchParameters* /*params*/) const {
   FAISS_THROW_IF_NOT(k > 0);
   for (idx_t q = 0; q < n; ++q) {
-    const std::vector<IndexHit> hits =
-        index_->RangeSearch(x + kPdqCodeBytes * q, knn_max_distance);
+    const std::vector<IndexHit> hits = index_->RangeSearch(x + kPdqCodeBytes * q, knn_max_distance);
     for (idx_t j = 0; j < k; ++j) {
       const bool have = j < static_cast<idx_t>(hits.size());
       labels[q * k + j] = have ? hits[j].id : -1;
-      distances[q * k + j] =
-          have ? hits[j].distance : std::numeric_limits<int32_t>::max();
+      distances[q * k + j] = have ? hits[j].distance : std::numeric_limits<int32_t>::max();
     }
   }
 }
 
-void IndexBinaryPdq::range_search(
-    idx_t n, const uint8_t* x, int radius, faiss::RangeSearchResult* result,
-    const faiss::SearchParameters* /*params*/) const {
+void IndexBinaryPdq::range_search(idx_t n, const uint8_t* x, int radius,
+                                  faiss::RangeSearchResult* result,
+                                  const faiss::SearchParameters* /*params*/) const {
   std::vector<std::vector<IndexHit>> hits(n);
   for (idx_t q = 0; q < n; ++q) {
     hits[q] = index_->RangeSearch(x + kPdqCodeBytes * q, radius - 1);
@@ -88,16 +82,13 @@ size_t IndexBinaryPdq::remove_ids(const faiss::IDSelector& sel) {
   std::vector<int64_t> ids;
   if (const auto* a = dynamic_cast<const faiss::IDSelectorArray*>(&sel)) {
     ids.assign(a->ids, a->ids + a->n);
-  } else if (const auto* b =
-                 dynamic_cast<const faiss::IDSelectorBatch*>(&sel)) {
+  } else if (const auto* b = dynamic_cast<const faiss::IDSelectorBatch*>(&sel)) {
     ids.assign(b->set.begin(), b->set.end());
-  } else if (const auto* m =
-                 dynamic_cast<const faiss::IDSelectorBitmap*>(&sel)) {
+  } else if (const auto* m = dynamic_cast<const faiss::IDSelectorBitmap*>(&sel)) {
     for (size_t i = 0; i < m->n * 8; ++i) {
       if ((m->bitmap[i / 8] >> (i % 8)) & 1) ids.push_back(i);
     }
-  } else if (const auto* r =
-                 dynamic_cast<const faiss::IDSelectorRange*>(&sel)) {
+  } else if (const auto* r = dynamic_cast<const faiss::IDSelectorRange*>(&sel)) {
     FAISS_THROW_IF_NOT_MSG(r->imax - r->imin <= kMaxRangeIds,
                            "IndexBinaryPdq: IDSelectorRange over 2^24 ids");
     for (idx_t id = r->imin; id < r->imax; ++id) ids.push_back(id);

@@ -44,15 +44,12 @@ class IndexBinaryPdq : public faiss::IndexBinary {
   // Labels ntotal, ntotal + 1, ... in the FAISS way (sequential).
   void add(idx_t n, const uint8_t* x) override;
   void add_with_ids(idx_t n, const uint8_t* x, const idx_t* xids) override;
-  void search(idx_t n, const uint8_t* x, idx_t k, int32_t* distances,
-              idx_t* labels,
+  void search(idx_t n, const uint8_t* x, idx_t k, int32_t* distances, idx_t* labels,
               const faiss::SearchParameters* params = nullptr) const override;
   // FAISS convention: distances strictly below `radius` (pass 32 for PDQ's
   // "<= 31"). Results per query are nearest first.
-  void range_search(idx_t n, const uint8_t* x, int radius,
-                    faiss::RangeSearchResult* result,
-                    const faiss::SearchParameters* params =
-                        nullptr) const override;
+  void range_search(idx_t n, const uint8_t* x, int radius, faiss::RangeSearchResult* result,
+                    const faiss::SearchParameters* params = nullptr) const override;
   void reset() override;
   size_t remove_ids(const faiss::IDSelector& sel) override;
 

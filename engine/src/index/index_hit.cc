@@ -10,9 +10,7 @@ void CanonicalizeHits(std::vector<IndexHit>* hits) {
     return std::tie(a.id, a.distance) < std::tie(b.id, b.distance);
   });
   hits->erase(std::unique(hits->begin(), hits->end(),
-                          [](const IndexHit& a, const IndexHit& b) {
-                            return a.id == b.id;
-                          }),
+                          [](const IndexHit& a, const IndexHit& b) { return a.id == b.id; }),
               hits->end());
   std::sort(hits->begin(), hits->end(), IndexHitLess);
 }

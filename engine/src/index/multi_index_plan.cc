@@ -80,8 +80,7 @@ std::vector<int> MultiIndexPlan::Thresholds(int radius, size_t n) const {
     double best_marginal = std::numeric_limits<double>::infinity();
     for (int i = 0; i < m; ++i) {
       if (t[i] + 1 > bits_[i]) continue;  // the whole key space already
-      const double marginal =
-          TableCost(bits_[i], t[i] + 1, n) - TableCost(bits_[i], t[i], n);
+      const double marginal = TableCost(bits_[i], t[i] + 1, n) - TableCost(bits_[i], t[i], n);
       if (marginal < best_marginal) {
         best_marginal = marginal;
         best = i;
@@ -93,8 +92,7 @@ std::vector<int> MultiIndexPlan::Thresholds(int radius, size_t n) const {
   return t;
 }
 
-MultiIndexPlan::Estimate MultiIndexPlan::EstimateCost(int radius,
-                                                      size_t n) const {
+MultiIndexPlan::Estimate MultiIndexPlan::EstimateCost(int radius, size_t n) const {
   Estimate e;
   const std::vector<int> t = Thresholds(radius, n);
   for (int i = 0; i < substrings(); ++i) {

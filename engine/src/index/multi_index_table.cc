@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <bit>
 #include <cstring>
+#include <exception>
 #include <thread>
 
 #include "index/index_hit.h"
@@ -39,8 +40,7 @@ int Popcount32(uint32_t x) {
 
 }  // namespace
 
-MultiIndexTable MultiIndexTable::Build(const uint8_t* codes, size_t n,
-                                       const MultiIndexPlan& plan,
+MultiIndexTable MultiIndexTable::Build(const uint8_t* codes, size_t n, const MultiIndexPlan& plan,
                                        int threads) {
   MultiIndexTable t;
   t.plan_ = plan;
@@ -63,19 +63,32 @@ MultiIndexTable MultiIndexTable::Build(const uint8_t* codes, size_t n,
   const int m = plan.substrings();
   const int workers = std::clamp(threads, 1, m);
   // Each worker reuses one staging buffer (8 bytes per code) for its tables.
-  auto work = [&t, codes, workers, m](int w) {
-    HugePageArray<uint64_t> staging(t.n_);
-    for (int i = w; i < m; i += workers) t.BuildTable(codes, i, &staging);
+  // A worker's exception (std::bad_alloc) is rethrown here after the join.
+  std::vector<std::exception_ptr> errors(workers);
+  auto work = [&t, &errors, codes, workers, m](int w) {
+    try {
+      HugePageArray<uint64_t> staging(t.n_, /*huge=*/false);
+      for (int i = w; i < m; i += workers) t.BuildTable(codes, i, &staging);
+    } catch (...) {
+      errors[w] = std::current_exception();
+    }
   };
   std::vector<std::thread> pool;
-  for (int w = 1; w < workers; ++w) pool.emplace_back(work, w);
+  try {
+    for (int w = 1; w < workers; ++w) pool.emplace_back(work, w);
+  } catch (...) {  // std::system_error: no thread; join the ones started
+    for (std::thread& th : pool) th.join();
+    throw;
+  }
   work(0);
   for (std::thread& th : pool) th.join();
+  for (const std::exception_ptr& e : errors) {
+    if (e) std::rethrow_exception(e);
+  }
   return t;
 }
 
-void MultiIndexTable::BuildTable(const uint8_t* codes, int i,
-                                 HugePageArray<uint64_t>* staging) {
+void MultiIndexTable::BuildTable(const uint8_t* codes, int i, HugePageArray<uint64_t>* staging) {
   Table& table = tables_[i];
   const int s = table.suffix_bits;
   const int d = table.dir_bits;
@@ -105,14 +118,12 @@ void MultiIndexTable::BuildTable(const uint8_t* codes, int i,
   for (size_t p = 0; p < parts; ++p) cursor[p] = dir[p << part_shift];
   for (size_t row = 0; row < n_; ++row) {
     const uint32_t key = plan_.Extract(codes + 32 * row, i);
-    staged[cursor[(key >> s) >> part_shift]++] =
-        (uint64_t{key} << 32) | static_cast<uint32_t>(row);
+    staged[cursor[(key >> s) >> part_shift]++] = (uint64_t{key} << 32) | static_cast<uint32_t>(row);
   }
   for (size_t j = 0; j < n_; ++j) {
     const uint64_t item = staged[j];
     const uint32_t key = static_cast<uint32_t>(item >> 32);
-    entries[dir[key >> s]++] = ((key & suffix_mask) << row_bits_) |
-                               static_cast<uint32_t>(item);
+    entries[dir[key >> s]++] = ((key & suffix_mask) << row_bits_) | static_cast<uint32_t>(item);
   }
   std::memmove(dir + 1, dir, buckets * sizeof(uint32_t));
   dir[0] = 0;
@@ -139,9 +150,8 @@ void MultiIndexTable::CollectCandidates(const uint8_t* query, int radius,
     for (int e = 0; e <= std::min(t, d); ++e) {
       const uint64_t limit = uint64_t{1} << d;
       for (uint64_t mask = (uint64_t{1} << e) - 1; mask < limit;) {
-        probes.push_back({static_cast<uint32_t>(i),
-                          high ^ static_cast<uint32_t>(mask), suffix, t - e,
-                          0, 0});
+        probes.push_back(
+            {static_cast<uint32_t>(i), high ^ static_cast<uint32_t>(mask), suffix, t - e, 0, 0});
         if (mask == 0) break;
         const uint64_t c = mask & (~mask + 1);
         const uint64_t r = mask + c;
@@ -151,13 +161,11 @@ void MultiIndexTable::CollectCandidates(const uint8_t* query, int radius,
   }
   // Three-stage software pipeline: prefetch a directory line, then read it
   // and prefetch the entries it points to, then scan those entries.
-  const uint32_t row_mask =
-      row_bits_ >= 32 ? ~uint32_t{0} : (uint32_t{1} << row_bits_) - 1;
+  const uint32_t row_mask = row_bits_ >= 32 ? ~uint32_t{0} : (uint32_t{1} << row_bits_) - 1;
   const size_t p = probes.size();
   for (size_t k = 0; k < p + 2 * kPrefetchProbes; ++k) {
     if (k < p) {
-      __builtin_prefetch(tables_[probes[k].table].dir.data() +
-                         probes[k].bucket);
+      __builtin_prefetch(tables_[probes[k].table].dir.data() + probes[k].bucket);
     }
     if (k >= kPrefetchProbes && k - kPrefetchProbes < p) {
       Probe& pr = probes[k - kPrefetchProbes];

@@ -8,7 +8,8 @@
 //   entries: n uint32, grouped by those top bits, each packing the key's low
 //            suffix_bits bits above the row number: (suffix << row_bits) | row.
 // Memory: 4 bytes per code per substring plus 4 * 2^dir_bits per substring;
-// dir_bits ~ log2(n) - kDirShift keeps the directory at 1/8..1/4 of that.
+// dir_bits = floor(log2 n) - kDirShift keeps the directory at 1/4..1/2 of
+// that.
 // A probe reads one directory line and one entries line; the suffix filters
 // entries without touching the code.
 //
@@ -20,7 +21,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <vector>
-#include <cstdlib>
 
 #include "index/huge_page_array.h"
 #include "index/multi_index_plan.h"
@@ -29,10 +29,12 @@ namespace hashwatch {
 
 class MultiIndexTable {
  public:
-  // Average bucket size is 2^kDirShift..2^(kDirShift+1) codes. Measured at
-  // 10M codes (docs/benchmarks.md): 2 gave the best queries/s (1: +50% more
-  // directory memory for no gain; 3: more entries scanned per probe).
-  static inline const int kDirShift = getenv("DS") ? atoi(getenv("DS")) : 2;
+  // dir_bits = floor(log2 n) - kDirShift: buckets average 2^kDirShift to
+  // 2^(kDirShift+1) codes. Measured at 10M codes, m = 11, 2 threads
+  // (docs/benchmarks.md): shift 0/1/2/3 gave 9460/8352/7238/6187 queries/s
+  // at 125.8/107.3/98.1/93.5 bytes per code. 1 keeps a wide margin on both
+  // the 5,000 queries/s and the 150 bytes per code targets.
+  static constexpr int kDirShift = 1;
 
   MultiIndexTable() = default;
   MultiIndexTable(MultiIndexTable&&) = default;
@@ -42,14 +44,13 @@ class MultiIndexTable {
   // Builds up to `threads` substring tables at a time (threads of its own,
   // joined before it returns; each needs 8 bytes per code of scratch).
   // Throws std::bad_alloc.
-  static MultiIndexTable Build(const uint8_t* codes, size_t n,
-                               const MultiIndexPlan& plan, int threads);
+  static MultiIndexTable Build(const uint8_t* codes, size_t n, const MultiIndexPlan& plan,
+                               int threads);
 
   // Appends to *rows every row whose code is within `radius` of `query`
   // (0 <= radius <= kPdqMatchRadius), at least once, plus other rows that
   // share a near substring. Order unspecified; duplicates possible.
-  void CollectCandidates(const uint8_t* query, int radius,
-                         std::vector<uint32_t>* rows) const;
+  void CollectCandidates(const uint8_t* query, int radius, std::vector<uint32_t>* rows) const;
 
   size_t size() const { return n_; }
   const MultiIndexPlan& plan() const { return plan_; }
@@ -64,8 +65,7 @@ class MultiIndexTable {
     HugePageArray<uint32_t> entries;
   };
 
-  void BuildTable(const uint8_t* codes, int i,
-                  HugePageArray<uint64_t>* staging);
+  void BuildTable(const uint8_t* codes, int i, HugePageArray<uint64_t>* staging);
 
   MultiIndexPlan plan_;
   size_t n_ = 0;

@@ -13,12 +13,10 @@ PdqDelta::PdqDelta(size_t capacity)
       codes_(new uint8_t[capacity * kPdqCodeBytes]()),
       tombstones_(capacity) {}
 
-void PdqDelta::Append(absl::Span<const int64_t> ids,
-                      absl::Span<const uint8_t> codes) {
+void PdqDelta::Append(absl::Span<const int64_t> ids, absl::Span<const uint8_t> codes) {
   const size_t start = size_.load(std::memory_order_relaxed);
   std::copy(ids.begin(), ids.end(), ids_.get() + start);
-  std::memcpy(codes_.get() + kPdqCodeBytes * start, codes.data(),
-              codes.size());
+  std::memcpy(codes_.get() + kPdqCodeBytes * start, codes.data(), codes.size());
   size_.store(start + ids.size(), std::memory_order_release);
 }
 
@@ -34,8 +32,7 @@ size_t PdqDelta::Remove(absl::Span<const int64_t> sorted_ids) {
   return removed;
 }
 
-void PdqDelta::AppendLiveTo(std::vector<int64_t>* ids,
-                            std::vector<uint8_t>* codes) const {
+void PdqDelta::AppendLiveTo(std::vector<int64_t>* ids, std::vector<uint8_t>* codes) const {
   const size_t n = size_.load(std::memory_order_relaxed);
   for (size_t row = 0; row < n; ++row) {
     if (tombstones_.Contains(row)) continue;
@@ -45,8 +42,7 @@ void PdqDelta::AppendLiveTo(std::vector<int64_t>* ids,
   }
 }
 
-void PdqDelta::Search(const uint8_t* query, int max_distance,
-                      std::vector<IndexHit>* out) const {
+void PdqDelta::Search(const uint8_t* query, int max_distance, std::vector<IndexHit>* out) const {
   const size_t n = size();
   if (n == 0 || max_distance < 0) return;
   thread_local std::vector<RowDistance> found;
@@ -58,8 +54,7 @@ void PdqDelta::Search(const uint8_t* query, int max_distance,
 }
 
 size_t PdqDelta::MemoryBytes() const {
-  return sizeof(*this) + capacity_ * (sizeof(int64_t) + kPdqCodeBytes) +
-         tombstones_.MemoryBytes();
+  return sizeof(*this) + capacity_ * (sizeof(int64_t) + kPdqCodeBytes) + tombstones_.MemoryBytes();
 }
 
 }  // namespace hashwatch

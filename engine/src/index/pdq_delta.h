@@ -39,12 +39,10 @@ class PdqDelta {
   // Returns the number of rows newly removed.
   size_t Remove(absl::Span<const int64_t> sorted_ids);
   // Writer only. Appends the live rows to *ids and *codes (for a merge).
-  void AppendLiveTo(std::vector<int64_t>* ids,
-                    std::vector<uint8_t>* codes) const;
+  void AppendLiveTo(std::vector<int64_t>* ids, std::vector<uint8_t>* codes) const;
 
   // Appends {id, distance} for every live row within max_distance.
-  void Search(const uint8_t* query, int max_distance,
-              std::vector<IndexHit>* out) const;
+  void Search(const uint8_t* query, int max_distance, std::vector<IndexHit>* out) const;
 
   size_t MemoryBytes() const;
 

@@ -2,8 +2,9 @@
 
 #include <algorithm>
 #include <cstring>
-#include <utility>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "index/hamming_kernels.h"
 
@@ -16,8 +17,7 @@ int ResolveThreads(int requested) {
   return hw == 0 ? 1 : static_cast<int>(hw);
 }
 
-// std::sort on `threads` slices at once, then pairwise merges (the build
-// runs on the caller's thread plus threads of its own, joined here).
+// A new code's id and its position in the caller's arrays.
 struct IdPosition {
   int64_t id;
   uint32_t position;
@@ -26,15 +26,20 @@ struct IdPosition {
   }
 };
 
+// std::sort on `threads` slices at once, then pairwise merges (the build
+// runs on the caller's thread plus threads of its own, joined here).
 void SortInParallel(IdPosition* v, size_t n, int threads) {
   const size_t slices = std::clamp<size_t>(threads, 1, n / 65536 + 1);
   std::vector<size_t> bounds;
   for (size_t s = 0; s <= slices; ++s) bounds.push_back(n * s / slices);
   std::vector<std::thread> pool;
-  for (size_t s = 1; s < slices; ++s) {
-    pool.emplace_back([v, &bounds, s] {
-      std::sort(v + bounds[s], v + bounds[s + 1]);
-    });
+  try {
+    for (size_t s = 1; s < slices; ++s) {
+      pool.emplace_back([v, &bounds, s] { std::sort(v + bounds[s], v + bounds[s + 1]); });
+    }
+  } catch (...) {  // std::system_error: no thread; join the ones started
+    for (std::thread& t : pool) t.join();
+    throw;
   }
   std::sort(v, v + bounds[1]);
   for (std::thread& t : pool) t.join();
@@ -50,7 +55,7 @@ void SortInParallel(IdPosition* v, size_t n, int threads) {
 
 PdqSegment::PdqSegment(size_t rows)
     : rows_(rows),
-      ids_(rows),
+      ids_(rows, /*huge=*/false),  // read only for hits and removals
       codes_(rows * kPdqCodeBytes),
       tombstones_(rows) {}
 
@@ -63,7 +68,7 @@ std::unique_ptr<PdqSegment> PdqSegment::Build(const PdqSegment* previous,
   // the comparisons on contiguous memory and equal ids in input order.
   const int threads = ResolveThreads(options.build_threads);
   const bool sorted = std::is_sorted(ids.begin(), ids.end());
-  HugePageArray<IdPosition> order(sorted ? 0 : ids.size());
+  HugePageArray<IdPosition> order(sorted ? 0 : ids.size(), /*huge=*/false);
   if (!sorted) {
     for (size_t k = 0; k < ids.size(); ++k) {
       order[k] = {ids[k], static_cast<uint32_t>(k)};
@@ -91,12 +96,10 @@ std::unique_ptr<PdqSegment> PdqSegment::Build(const PdqSegment* previous,
     if (k + kPrefetchAhead < ids.size()) {
       __builtin_prefetch(new_code(k + kPrefetchAhead));
     }
-    const bool take_old = i < old_rows && (k == ids.size() ||
-                                           previous->ids_[i] <= new_id(k));
+    const bool take_old = i < old_rows && (k == ids.size() || previous->ids_[i] <= new_id(k));
     seg->ids_[out] = take_old ? previous->ids_[i] : new_id(k);
     std::memcpy(seg->codes_.data() + kPdqCodeBytes * out,
-                take_old ? previous->codes_.data() + kPdqCodeBytes * i
-                         : new_code(k),
+                take_old ? previous->codes_.data() + kPdqCodeBytes * i : new_code(k),
                 kPdqCodeBytes);
     ++out;
     if (take_old) {
@@ -107,21 +110,18 @@ std::unique_ptr<PdqSegment> PdqSegment::Build(const PdqSegment* previous,
     }
   }
 
-  const size_t min_size = options.multi_index_min_size != 0
-                              ? options.multi_index_min_size
-                              : kDefaultMultiIndexMinSize;
+  const size_t min_size =
+      options.multi_index_min_size != 0 ? options.multi_index_min_size : kDefaultMultiIndexMinSize;
   if (rows >= min_size) {
-    const MultiIndexPlan plan =
-        options.substrings != 0
-            ? MultiIndexPlan::WithSubstrings(options.substrings)
-            : MultiIndexPlan::ForSize(rows);
+    const MultiIndexPlan plan = options.substrings != 0
+                                    ? MultiIndexPlan::WithSubstrings(options.substrings)
+                                    : MultiIndexPlan::ForSize(rows);
     seg->mih_ = MultiIndexTable::Build(seg->codes_.data(), rows, plan, threads);
   }
   return seg;
 }
 
-void PdqSegment::Search(const uint8_t* query, int max_distance,
-                        std::vector<IndexHit>* out) const {
+void PdqSegment::Search(const uint8_t* query, int max_distance, std::vector<IndexHit>* out) const {
   if (max_distance < 0 || rows_ == 0) return;
   thread_local std::vector<uint32_t> candidates;
   thread_local std::vector<RowDistance> found;
@@ -130,8 +130,8 @@ void PdqSegment::Search(const uint8_t* query, int max_distance,
   if (mih_ && max_distance <= kPdqMatchRadius) {
     candidates.clear();
     mih_->CollectCandidates(query, max_distance, &candidates);
-    kernels.verify(query, codes_.data(), candidates.data(), candidates.size(),
-                   max_distance, &found);
+    kernels.verify(query, codes_.data(), candidates.data(), candidates.size(), max_distance,
+                   &found);
   } else {
     kernels.scan(query, codes_.data(), rows_, max_distance, &found);
   }
@@ -155,8 +155,8 @@ size_t PdqSegment::Remove(absl::Span<const int64_t> sorted_ids) {
 }
 
 size_t PdqSegment::MemoryBytes() const {
-  return sizeof(*this) + ids_.mapped_bytes() + codes_.mapped_bytes() +
-         tombstones_.MemoryBytes() + (mih_ ? mih_->MemoryBytes() : 0);
+  return sizeof(*this) + ids_.mapped_bytes() + codes_.mapped_bytes() + tombstones_.MemoryBytes() +
+         (mih_ ? mih_->MemoryBytes() : 0);
 }
 
 }  // namespace hashwatch

@@ -7,7 +7,7 @@
 // Memory per code: 32 (code) + 8 (id) + 1/8 (tombstone) bytes, plus the
 // multi-index tables (MultiIndexTable: 4 bytes per substring + directory).
 //
-// Thread safety: Search, Contains and the accessors may run from any number
+// Thread safety: Search and the accessors may run from any number
 // of threads, concurrently with Remove; Remove calls must be serialised by
 // the caller (PdqIndex's writer lock). Everything but the tombstones is
 // immutable after Build.
@@ -52,8 +52,7 @@ class PdqSegment {
 
   // Appends {id, distance} for every live row within max_distance of the
   // query. An id may appear more than once (see CanonicalizeHits).
-  void Search(const uint8_t* query, int max_distance,
-              std::vector<IndexHit>* out) const;
+  void Search(const uint8_t* query, int max_distance, std::vector<IndexHit>* out) const;
 
   // Marks every row of each id removed. `sorted_ids` ascending. Returns the
   // number of rows newly removed. Serialised by the caller.
@@ -64,16 +63,14 @@ class PdqSegment {
   size_t live_rows() const { return rows_ - tombstones_.count(); }
   size_t removed_rows() const { return tombstones_.count(); }
   bool has_multi_index() const { return mih_.has_value(); }
-  const MultiIndexTable* multi_index() const {
-    return mih_ ? &*mih_ : nullptr;
-  }
+  const MultiIndexTable* multi_index() const { return mih_ ? &*mih_ : nullptr; }
   size_t MemoryBytes() const;
 
  private:
   explicit PdqSegment(size_t rows);
 
   size_t rows_ = 0;
-  HugePageArray<int64_t> ids_;   // ascending
+  HugePageArray<int64_t> ids_;    // ascending
   HugePageArray<uint8_t> codes_;  // 32 bytes per row
   TombstoneSet tombstones_;
   std::optional<MultiIndexTable> mih_;

@@ -11,8 +11,7 @@ TombstoneSet::TombstoneSet(size_t rows)
 
 bool TombstoneSet::Insert(size_t row) {
   const uint64_t bit = uint64_t{1} << (row % 64);
-  const uint64_t before =
-      words_[row / 64].fetch_or(bit, std::memory_order_acq_rel);
+  const uint64_t before = words_[row / 64].fetch_or(bit, std::memory_order_acq_rel);
   if (before & bit) return false;
   count_.fetch_add(1, std::memory_order_acq_rel);
   return true;

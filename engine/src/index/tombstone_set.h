@@ -22,8 +22,7 @@ class TombstoneSet {
   // Marks `row` (< rows) removed. Returns false if it already was.
   bool Insert(size_t row);
   bool Contains(size_t row) const {
-    return (words_[row / 64].load(std::memory_order_acquire) >> (row % 64)) &
-           1;
+    return (words_[row / 64].load(std::memory_order_acquire) >> (row % 64)) & 1;
   }
   // Number of rows removed so far.
   size_t count() const { return count_.load(std::memory_order_acquire); }
