@@ -3,6 +3,9 @@
 
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <limits>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 #include <thread>
 
 #include "hashwatch/signal_type.h"
@@ -65,8 +68,35 @@ TEST_CASE("Errors name the file and say what is wrong") {
   CHECK_THAT(std::string(bomb.status().message()),
              Catch::EndsWith("bomb.png: PNG is 100000x100000 (10000.0 megapixels), over the limit "
                              "of 100.0 megapixels"));
+  testing::WriteFileBytes(tmp.path() / "huge.png",
+                          testing::PngHeaderClaiming(0xFFFFFFFF, 0xFFFFFFFF));
+  auto huge = hasher->HashFile((tmp.path() / "huge.png").string());
+  CHECK(huge.status().code() == absl::StatusCode::kOutOfRange);  // no overflow on the way
   auto folder = hasher->HashFile(tmp.path().string());
   CHECK_THAT(std::string(folder.status().message()), Catch::Contains("not a regular file"));
+}
+
+TEST_CASE("Float images with NaN or out-of-range values hash like their clamped picture") {
+  // A float TIFF is nominally 0..1; NaN and HDR values must neither crash
+  // nor produce an all-zero hash with full quality.
+  cv::Mat img(96, 128, CV_32FC1);
+  cv::randu(img, 0.0, 1.0);
+  cv::GaussianBlur(img, img, cv::Size(9, 9), 3);
+  cv::Mat wild = img.clone();
+  wild.at<float>(0, 5) = std::numeric_limits<float>::quiet_NaN();
+  wild.at<float>(40, 40) = 16000.0f;
+  std::vector<uint8_t> plain, hostile;
+  REQUIRE(cv::imencode(".tiff", img, plain));
+  REQUIRE(cv::imencode(".tiff", wild, hostile));
+  auto hasher = ImageHasher::Create(HashOptions{});
+  REQUIRE(hasher.ok());
+  auto a = hasher->HashBytes(plain);
+  auto b = hasher->HashBytes(hostile);
+  REQUIRE(a.ok());
+  REQUIRE(b.ok());
+  CHECK(b->Find("pdq")->hash != std::vector<uint8_t>(32, 0));
+  CHECK(b->Find("pdq")->quality <= 100);
+  CHECK(FindSignalType("pdq")->Distance(a->Find("pdq")->hash, b->Find("pdq")->hash) <= 31);
 }
 
 TEST_CASE("Create refuses unknown signal types and bad limits") {

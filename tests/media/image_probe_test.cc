@@ -97,3 +97,39 @@ TEST_CASE("ProbeImage survives every prefix and random corruption of real files"
 
 }  // namespace
 }  // namespace hashwatch::media
+
+namespace hashwatch::media {
+namespace {
+
+TEST_CASE("A WebP's size is its first chunk's, whatever VP8X follows") {
+  // libwebp only honours VP8X as the first chunk; a trailing one claiming
+  // 1x1 must not hide a big frame from the pixel limit.
+  std::vector<uint8_t> webp =
+      testing::ReadFileBytes(testing::TestdataDir() / "formats" / "photo.webp");
+  REQUIRE(std::string(webp.begin() + 12, webp.begin() + 16) == "VP8 ");
+  const uint8_t vp8x[18] = {'V', 'P', '8', 'X', 10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+  webp.insert(webp.end(), vp8x, vp8x + 18);
+  const uint32_t riff = static_cast<uint32_t>(webp.size() - 8);
+  for (int i = 0; i < 4; ++i) webp[4 + i] = static_cast<uint8_t>(riff >> (8 * i));
+  auto info = ProbeImage(webp);
+  REQUIRE(info.ok());
+  CHECK(info->width == 320);
+  CHECK(info->height == 208);
+}
+
+TEST_CASE("A JPEG with hundreds of scans is refused before decoding") {
+  std::vector<uint8_t> jpeg =
+      testing::ReadFileBytes(testing::TestdataDir() / "formats" / "photo_progressive.jpg");
+  REQUIRE(ProbeImage(jpeg).ok());
+  jpeg.resize(jpeg.size() - 2);  // drop EOI
+  const uint8_t sos[10] = {0xFF, 0xDA, 0x00, 0x08, 0x01, 0x01, 0x00, 0x00, 0x3F, 0x00};
+  for (int i = 0; i < 600; ++i) jpeg.insert(jpeg.end(), sos, sos + 10);
+  jpeg.push_back(0xFF);
+  jpeg.push_back(0xD9);
+  auto info = ProbeImage(jpeg);
+  REQUIRE_FALSE(info.ok());
+  CHECK_THAT(std::string(info.status().message()), Catch::Contains("more than 500 scans"));
+}
+
+}  // namespace
+}  // namespace hashwatch::media

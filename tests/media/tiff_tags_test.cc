@@ -55,6 +55,27 @@ TEST_CASE("ReadIfd0Tags skips an Exif prefix and ignores out-of-range orientatio
   CHECK_FALSE(ReadIfd0Tags(TiffWithTag(true, 274, 9))->orientation.has_value());
 }
 
+TEST_CASE("The first of repeated size tags counts, as in libtiff") {
+  // Two ImageWidth entries, 3000 then 1: the decoder uses 3000.
+  auto t = TiffWithTag(true, 256, 3000);
+  t[8] = 2;                                                         // two entries
+  const uint8_t second[12] = {0, 1, 3, 0, 1, 0, 0, 0, 1, 0, 0, 0};  // tag 256 SHORT 1 = 1
+  t.insert(t.begin() + 22, second, second + 12);
+  auto tags = ReadIfd0Tags(t);
+  REQUIRE(tags.has_value());
+  CHECK(tags->width == 3000u);
+  CHECK_FALSE(tags->size_unreadable);
+}
+
+TEST_CASE("A size tag of a type the reader does not take makes the size unknown") {
+  auto t = TiffWithTag(true, 257, 40);
+  t[12] = 5;  // RATIONAL: not an integer in the entry
+  auto tags = ReadIfd0Tags(t);
+  REQUIRE(tags.has_value());
+  CHECK_FALSE(tags->height.has_value());
+  CHECK(tags->size_unreadable);
+}
+
 TEST_CASE("ReadIfd0Tags never reads past hostile offsets") {
   auto t = TiffWithTag(true, 274, 6);
   t[4] = 0xF0;

@@ -19,11 +19,25 @@ namespace {
 const cv::Matx13f kLumaBgr(0.114f, 0.587f, 0.299f);
 const cv::Matx14f kLumaBgra(0.114f, 0.587f, 0.299f, 0.0f);
 
-// Decoded non-JPEG images with a shorter side above kReduceAbove pixels are
-// area-averaged down to a shorter side of kReducedSide: past that, more
-// pixels only cost filter time (PDQ samples a 64x64 grid).
+// Each axis of a decoded non-JPEG image longer than kReduceAbove pixels is
+// area-averaged to kReducedSide (JPEGs are reduced by their decoder). Past
+// that, more pixels only cost time and memory: PDQ samples a 64x64 grid, and
+// the reference itself squashes both axes to 512.
 constexpr int kReduceAbove = 1024;
 constexpr int kReducedSide = 512;
+
+// Reduces `m` (any depth, 1-4 channels) as above, before any conversion to
+// float, so a large 16-bit RGBA image costs its decoded buffer and little
+// more (the float path took 40 bytes per pixel).
+cv::Mat ReduceLarge(cv::Mat m) {
+  const cv::Size size(m.cols > kReduceAbove ? kReducedSide : m.cols,
+                      m.rows > kReduceAbove ? kReducedSide : m.rows);
+  if (size == m.size()) return m;
+  if (m.depth() == CV_32F) cv::patchNaNs(m, 0);  // averaging would spread them
+  cv::Mat small;
+  cv::resize(m, small, size, 0, 0, cv::INTER_AREA);
+  return small;
+}
 
 // Any decoded Mat -> CV_32FC1 luma in 0..255.
 absl::StatusOr<cv::Mat> ToLuma(const cv::Mat& m) {
@@ -32,7 +46,14 @@ absl::StatusOr<cv::Mat> ToLuma(const cv::Mat& m) {
   switch (m.depth()) {
     case CV_8U: m.convertTo(f, CV_32F); break;
     case CV_16U: m.convertTo(f, CV_32F, 1.0 / 257.0); break;
-    case CV_32F: m.convertTo(f, CV_32F, 255.0); break;  // float images are 0..1
+    case CV_32F:
+      // Float images are nominally 0..1; hostile or HDR ones hold NaN or
+      // values far outside, which would overflow the quality sum downstream.
+      m.convertTo(f, CV_32F, 255.0);
+      cv::patchNaNs(f, 0);
+      cv::min(f, 255.0, f);
+      cv::max(f, 0.0, f);
+      break;
     default:
       return absl::InvalidArgumentError(
           absl::StrCat("unsupported sample format (OpenCV depth ", m.depth(), ")"));
@@ -120,8 +141,10 @@ absl::StatusOr<DecodedImage> DecodeImage(absl::Span<const uint8_t> bytes,
   }
   absl::StatusOr<ImageInfo> info = ProbeImage(bytes);
   if (!info.ok()) return info.status();
-  const int64_t pixels = info->width * info->height;
-  if (pixels > limits.max_pixels) {
+  // Sides come from headers (up to 2^32 - 1 each): compare without
+  // multiplying first, so the product cannot overflow.
+  if (info->width > limits.max_pixels / info->height) {
+    const double pixels = static_cast<double>(info->width) * static_cast<double>(info->height);
     return absl::OutOfRangeError(
         absl::StrFormat("%s is %dx%d (%.1f megapixels), over the limit of %.1f megapixels",
                         std::string(ImageFormatName(info->format)), info->width, info->height,
@@ -150,21 +173,9 @@ absl::StatusOr<DecodedImage> DecodeImage(absl::Span<const uint8_t> bytes,
         absl::StrCat("corrupt ", format, ": the decoder rejected it"));
   }
 
-  absl::StatusOr<cv::Mat> luma = ToLuma(*decoded);
+  absl::StatusOr<cv::Mat> luma = ToLuma(
+      working_side > 0 && info->format != ImageFormat::kJpeg ? ReduceLarge(*decoded) : *decoded);
   if (!luma.ok()) return luma.status();
-  // Reduce very large non-JPEG images by area averaging, to kReducedSide
-  // (JPEGs were reduced by their decoder). Only above kReduceAbove, so
-  // images of ordinary size keep their exact pixels and their PDQ stays
-  // bit-exact with the reference (which only squashes images over 512 px).
-  if (working_side > 0 && info->format != ImageFormat::kJpeg) {
-    const int shorter = std::min(luma->rows, luma->cols);
-    if (shorter > kReduceAbove) {
-      const double f = static_cast<double>(std::max(working_side, kReducedSide)) / shorter;
-      cv::Mat small;
-      cv::resize(*luma, small, cv::Size(), f, f, cv::INTER_AREA);
-      *luma = small;
-    }
-  }
 
   DecodedImage image;
   image.format = info->format;

@@ -18,6 +18,8 @@ bool StartsWith(Bytes b, const char* magic, size_t n) {
   return b.size() >= n && std::memcmp(b.data(), magic, n) == 0;
 }
 
+constexpr int kMaxJpegScans = 500;
+
 absl::Status Invalid(const std::string& what) {
   return absl::InvalidArgumentError(what);
 }
@@ -75,6 +77,19 @@ absl::StatusOr<ImageInfo> ProbeJpeg(Bytes b) {
       if (std::search(b.data() + scan, end, kEoi, kEoi + 2) == end) {
         return Invalid(
             absl::StrCat("truncated JPEG: no end-of-image marker in ", b.size(), " bytes"));
+      }
+      // Each scan of a progressive JPEG makes libjpeg pass over the whole
+      // coefficient buffer, so thousands of tiny scans keep a decoder busy
+      // for minutes. Real files have about ten; libjpeg-turbo's own
+      // TJFLAG_LIMITSCANS stops at 500, and so do we. (FF DA cannot occur
+      // inside entropy-coded data, so every occurrence starts a scan.)
+      static constexpr uint8_t kSos[2] = {0xFF, 0xDA};
+      int scans = 1;
+      for (const uint8_t* p = b.data() + scan; (p = std::search(p, end, kSos, kSos + 2)) != end;
+           p += 2) {
+        if (++scans > kMaxJpegScans) {
+          return Invalid(absl::StrCat("unsupported JPEG: more than ", kMaxJpegScans, " scans"));
+        }
       }
       return info;
     }
@@ -156,45 +171,54 @@ absl::StatusOr<ImageInfo> ProbeWebp(Bytes b) {
     return Invalid(
         absl::StrCat("truncated WebP: RIFF header says ", riff_end, " bytes, file has ", b.size()));
   }
-  bool have_size = false;
+  // The size is the first chunk's, as libwebp reads it (WebPGetFeatures):
+  // a simple file's VP8/VP8L frame header, or an extended file's VP8X
+  // canvas (libwebp then requires the frames to fit it). A VP8X anywhere
+  // else is ignored by the decoder, so it must not be believed here either.
+  bool extended = false;
   size_t pos = 12;
-  while (pos + 8 <= riff_end) {
+  for (bool first = true; pos + 8 <= riff_end; first = false) {
     const std::string fourcc(reinterpret_cast<const char*>(&b[pos]), 4);
     const size_t len = LoadLe32(&b[pos + 4]);
     if (len > riff_end - pos - 8) {
       return Invalid(absl::StrCat("truncated WebP: chunk ", fourcc, " needs ", len, " bytes"));
     }
     Bytes data = b.subspan(pos + 8, len);
-    if (fourcc == "VP8X" && len >= 10) {
-      info.width = int64_t{LoadLe24(&data[4])} + 1;
-      info.height = int64_t{LoadLe24(&data[7])} + 1;
-      have_size = true;
-    } else if (fourcc == "VP8 " && len >= 10 && !have_size) {
-      if (data[3] != 0x9D || data[4] != 0x01 || data[5] != 0x2A) {
-        return Invalid("corrupt WebP: bad VP8 start code");
+    if (first) {
+      if (fourcc == "VP8X" && len >= 10) {
+        info.width = int64_t{LoadLe24(&data[4])} + 1;
+        info.height = int64_t{LoadLe24(&data[7])} + 1;
+        extended = true;
+      } else if (fourcc == "VP8 " && len >= 10) {
+        if (data[3] != 0x9D || data[4] != 0x01 || data[5] != 0x2A) {
+          return Invalid("corrupt WebP: bad VP8 start code");
+        }
+        info.width = LoadLe16(&data[6]) & 0x3FFF;
+        info.height = LoadLe16(&data[8]) & 0x3FFF;
+      } else if (fourcc == "VP8L" && len >= 5) {
+        if (data[0] != 0x2F) return Invalid("corrupt WebP: bad VP8L signature");
+        const uint32_t bits = LoadLe32(&data[1]);
+        info.width = int64_t{bits & 0x3FFF} + 1;
+        info.height = int64_t{(bits >> 14) & 0x3FFF} + 1;
+      } else {
+        return Invalid("corrupt WebP: the first chunk is not VP8, VP8L or VP8X");
       }
-      info.width = LoadLe16(&data[6]) & 0x3FFF;
-      info.height = LoadLe16(&data[8]) & 0x3FFF;
-      have_size = true;
-    } else if (fourcc == "VP8L" && len >= 5 && !have_size) {
-      if (data[0] != 0x2F) return Invalid("corrupt WebP: bad VP8L signature");
-      const uint32_t bits = LoadLe32(&data[1]);
-      info.width = int64_t{bits & 0x3FFF} + 1;
-      info.height = int64_t{(bits >> 14) & 0x3FFF} + 1;
-      have_size = true;
+      if (info.width == 0 || info.height == 0) return Invalid("corrupt WebP: zero image size");
+      if (!extended) return info;  // simple format: one frame chunk, no metadata
     } else if (fourcc == "EXIF") {
       TakeOrientation(data, info);
     }
     pos += 8 + len + (len & 1);  // chunks are padded to even sizes
   }
-  if (!have_size || info.width == 0 || info.height == 0) {
-    return Invalid("corrupt WebP: no image size found");
-  }
+  if (!extended) return Invalid("corrupt WebP: no image chunk");
   return info;
 }
 
 absl::StatusOr<ImageInfo> ProbeTiff(Bytes b) {
   auto tags = ReadIfd0Tags(b);
+  if (tags && tags->size_unreadable) {
+    return Invalid("unsupported TIFF: the image size is stored in an unexpected form");
+  }
   if (!tags || !tags->width || !tags->height || *tags->width == 0 || *tags->height == 0) {
     return Invalid("corrupt TIFF: first directory has no image size");
   }

@@ -18,6 +18,9 @@ struct Ifd0Tags {
   std::optional<uint32_t> width;   // tag 256 ImageWidth
   std::optional<uint32_t> height;  // tag 257 ImageLength
   std::optional<int> orientation;  // tag 274 Orientation, 1..8 (EXIF 2.3, 4.6.4)
+  // A width or height entry whose type or count this reader does not take:
+  // the size a decoder would use is unknown.
+  bool size_unreadable = false;
 };
 
 // `data` starts at the TIFF header ("II*\0" or "MM\0*"). A leading
