@@ -8,26 +8,32 @@ namespace hashwatch::cli {
 namespace fs = std::filesystem;
 namespace {
 
-void WalkFolder(const fs::path& root, std::vector<InputPath>& out) {
+// Lists `dir` and, depth first, its subfolders (not following symlinked
+// folders, so a link cannot make a cycle). Entries are visited in name order.
+// A folder that cannot be listed (permissions, I/O error, too many open
+// files) becomes an input with an error, so the command reports it and
+// exits 1 rather than silently scanning less than asked.
+void WalkFolder(const fs::path& dir, std::vector<InputPath>& out) {
   std::error_code ec;
-  std::vector<InputPath> found;
-  fs::recursive_directory_iterator it(root, fs::directory_options::skip_permission_denied, ec);
+  std::vector<fs::directory_entry> entries;
+  fs::directory_iterator it(dir, ec);
+  for (; !ec && it != fs::directory_iterator(); it.increment(ec)) entries.push_back(*it);
   if (ec) {
-    out.push_back({root.string(), "cannot list folder: " + ec.message()});
+    out.push_back({dir.string(), "cannot list folder: " + ec.message()});
     return;
   }
-  for (; it != fs::recursive_directory_iterator(); it.increment(ec)) {
-    if (ec) {
-      found.push_back({it->path().string(), "cannot list: " + ec.message()});
-      ec.clear();
-      continue;
-    }
+  std::sort(entries.begin(), entries.end(),
+            [](const fs::directory_entry& a, const fs::directory_entry& b) {
+              return a.path() < b.path();
+            });
+  for (const fs::directory_entry& e : entries) {
     std::error_code type_ec;
-    if (it->is_regular_file(type_ec)) found.push_back({it->path().string(), ""});
+    if (e.is_directory(type_ec) && !e.is_symlink(type_ec)) {
+      WalkFolder(e.path(), out);
+    } else if (e.is_regular_file(type_ec)) {
+      out.push_back({e.path().string(), ""});
+    }
   }
-  std::sort(found.begin(), found.end(),
-            [](const InputPath& a, const InputPath& b) { return a.path < b.path; });
-  out.insert(out.end(), found.begin(), found.end());
 }
 
 void AddPath(const std::string& arg, std::vector<InputPath>& out) {

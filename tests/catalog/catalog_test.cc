@@ -207,6 +207,25 @@ TEST_CASE("Refresh brings in what another connection enrolled, imported and with
   CHECK(reader->Stats()->indexed_hashes == 2);  // L's hash and M's rocket
 }
 
+TEST_CASE("Withdrawing a case another process already withdrew stops it matching here too",
+          "[catalog]") {
+  TempDir dir;
+  const fs::path db = dir.path() / "c.db";
+  auto here = OpenOrDie(db);
+  auto elsewhere = OpenOrDie(db);  // stands for another process
+  REQUIRE(here->EnrollFile({.case_id = "X", .label = "", .source_note = "", .operator_name = ""},
+                           (TestdataDir() / "known" / "coffee.jpg").string())
+              .ok());
+  const std::string query = (TestdataDir() / "crawled" / "coffee_q60.jpg").string();
+  REQUIRE(here->MatchFile(query)->matches.size() == 1);
+  REQUIRE(elsewhere->Refresh().ok());
+  REQUIRE(elsewhere->Withdraw("X", "").ok());
+  absl::StatusOr<WithdrawResult> w = here->Withdraw("X", "");  // without a Refresh first
+  REQUIRE(w.ok());
+  CHECK(w->already_withdrawn);
+  CHECK(here->MatchFile(query)->matches.empty());
+}
+
 TEST_CASE("A reopened catalog matches what was enrolled before", "[catalog]") {
   TempDir dir;
   const fs::path db = dir.path() / "c.db";

@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "catalog/case_directory.h"
 #include "catalog/catalog_store.h"
@@ -50,6 +51,10 @@ struct Catalog::Impl {
   int64_t data_version = -1;
   int64_t seen_max_item = 0;
   int64_t seen_max_signal = 0;
+  // Items a Refresh put in the directory whose hashes it could not index
+  // (it failed later): the next Refresh indexes them, although the
+  // directory already knows them.
+  absl::flat_hash_set<int64_t> refresh_pending;
 };
 
 namespace catalog {

@@ -52,7 +52,9 @@ absl::Status Catalog::Refresh() {
     absl::Status s = q->ForEachRow([&] {
       const int64_t item = q->Int(0);
       max_item = std::max(max_item, item);
-      if (impl.directory.Lookup(item).has_value()) return absl::OkStatus();
+      if (impl.directory.Lookup(item).has_value() && !impl.refresh_pending.contains(item)) {
+        return absl::OkStatus();
+      }
       const std::optional<uint32_t> number = impl.directory.FindCase(q->Text(1));
       if (!number.has_value()) {
         return absl::DataLossError(
@@ -61,6 +63,9 @@ absl::Status Catalog::Refresh() {
       fresh.insert(item);
       return impl.directory.SetItem(item, *number);
     });
+    // Until their hashes are indexed below, these count as pending, so a
+    // failure from here on is retried by the next Refresh.
+    impl.refresh_pending.insert(fresh.begin(), fresh.end());
     if (!s.ok()) return s;
   }
 
@@ -99,6 +104,7 @@ absl::Status Catalog::Refresh() {
     impl.index.Remove(*items);
   }
   if (absl::Status s = impl.index.Add(ids, codes); !s.ok()) return s;
+  impl.refresh_pending.clear();
   impl.seen_max_item = max_item;
   impl.seen_max_signal = *max_signal;
   impl.data_version = *version;

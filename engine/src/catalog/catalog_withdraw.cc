@@ -25,8 +25,13 @@ absl::StatusOr<WithdrawResult> Catalog::Withdraw(const CaseId& case_id,
   WithdrawResult result;
   result.items = static_cast<int64_t>(items->size());
   if ((*found)->withdrawn) {
+    // Nothing to write (the transaction rolls back), but the withdrawal may
+    // have been made by another process that this object has not caught up
+    // with: stop matching here too before returning, as promised.
     result.already_withdrawn = true;
-    return result;  // the transaction rolls back: nothing to write
+    impl_->directory.SetCase(case_id, /*withdrawn=*/true);
+    impl_->index.Remove(*items);
+    return result;
   }
   const std::string now = catalog::UtcTimestampNow();
   if (absl::Status s = store.MarkCaseWithdrawn(case_id, now); !s.ok()) return s;
