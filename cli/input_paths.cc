@@ -19,7 +19,8 @@ void WalkFolder(const fs::path& dir, std::vector<InputPath>& out) {
   fs::directory_iterator it(dir, ec);
   for (; !ec && it != fs::directory_iterator(); it.increment(ec)) entries.push_back(*it);
   if (ec) {
-    out.push_back({dir.string(), "cannot list folder: " + ec.message()});
+    // Worded like the engine's per-file errors: "<path>: <what went wrong>".
+    out.push_back({dir.string(), dir.string() + ": cannot list folder: " + ec.message()});
     return;
   }
   std::sort(entries.begin(), entries.end(),

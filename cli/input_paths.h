@@ -12,7 +12,7 @@ namespace hashwatch::cli {
 
 struct InputPath {
   std::string path;
-  std::string error;  // non-empty when the path could not be listed
+  std::string error;  // "<path>: <reason>" when the path could not be listed
 };
 
 std::vector<InputPath> ExpandInputPaths(const std::vector<std::string>& args,
