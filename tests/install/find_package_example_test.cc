@@ -43,8 +43,11 @@ TEST_CASE("docs/examples builds against an installed hashwatch with find_package
                           " -DCMAKE_PREFIX_PATH=" + Q(prefix);
   const std::string cxx = CacheValue(cache, "CMAKE_CXX_COMPILER:FILEPATH");
   if (!cxx.empty()) configure += " -DCMAKE_CXX_COMPILER=" + Q(cxx);
+  // An instrumented libhashwatch.a needs its sanitizer's runtime at link time.
   if (CacheValue(cache, "HASHWATCH_SANITIZE:BOOL") == "ON") {
     configure += " -DCMAKE_EXE_LINKER_FLAGS=-fsanitize=address,undefined";
+  } else if (CacheValue(cache, "HASHWATCH_TSAN:BOOL") == "ON") {
+    configure += " -DCMAKE_EXE_LINKER_FLAGS=-fsanitize=thread";
   }
   CommandResult configured = RunCommand(configure);
   INFO(configured.out << configured.err);
