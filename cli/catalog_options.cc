@@ -16,6 +16,18 @@ void AddOperatorOption(CLI::App* cmd, std::string& operator_name) {
       ->type_name("NAME");
 }
 
+void AddCaseOption(CLI::App* cmd, std::string& case_id, const std::string& help, bool required) {
+  CLI::Option* opt = cmd->add_option("--case", case_id, help)
+                         ->type_name("ID")
+                         ->check(CLI::Validator(
+                             [](std::string& id) {
+                               absl::Status s = ValidateCaseId(id);
+                               return s.ok() ? std::string() : std::string(s.message());
+                             },
+                             "", "CaseId"));
+  if (required) opt->required();
+}
+
 void ReportError(const std::string& command, const absl::Status& status) {
   std::fprintf(stderr, "hashwatch %s: %s\n", command.c_str(),
                std::string(status.message()).c_str());

@@ -16,6 +16,9 @@ namespace hashwatch::cli {
 void AddDbOption(CLI::App* cmd, std::string& db);
 // --operator NAME (default: the login name)
 void AddOperatorOption(CLI::App* cmd, std::string& operator_name);
+// --case ID, checked with ValidateCaseId while parsing (a bad id is a usage
+// error, exit 2).
+void AddCaseOption(CLI::App* cmd, std::string& case_id, const std::string& help, bool required);
 
 // Opens the catalog, or prints "hashwatch COMMAND: <why>" to stderr and
 // returns nullptr. `create` makes a missing file (mode 0600).

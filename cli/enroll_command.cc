@@ -46,10 +46,6 @@ Record EnrollRecord(const std::string& path, const std::string& case_id,
 }
 
 int RunEnroll(const EnrollArgs& args) {
-  if (absl::Status s = ValidateCaseId(args.case_id); !s.ok()) {
-    ReportError("enroll", s);
-    return kExitUsage;
-  }
   CatalogOptions options;
   options.limits = args.limits;
   std::unique_ptr<Catalog> catalog =
@@ -96,9 +92,7 @@ void RegisterEnrollCommand(CLI::App& app, int& exit_code) {
       "Example: hashwatch enroll --db cases.db --case 2024-0113 --label 'intake 13 May' photos/\n"
       "Details: docs/catalog.md");
   AddDbOption(cmd, args->db);
-  cmd->add_option("--case", args->case_id, "The case reference the files belong to")
-      ->required()
-      ->type_name("ID");
+  AddCaseOption(cmd, args->case_id, "The case reference the files belong to", /*required=*/true);
   cmd->add_option("--label", args->label, "A label for the case (set or updated)")
       ->type_name("TEXT");
   AddOperatorOption(cmd, args->operator_name);

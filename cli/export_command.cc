@@ -17,12 +17,6 @@ struct ExportArgs {
 };
 
 int RunExport(const ExportArgs& args) {
-  if (!args.case_id.empty()) {
-    if (absl::Status s = ValidateCaseId(args.case_id); !s.ok()) {
-      ReportError("export", s);
-      return kExitUsage;
-    }
-  }
   std::unique_ptr<Catalog> catalog = OpenCatalogOrReport("export", args.db, /*create=*/false);
   if (catalog == nullptr) return kExitUsage;
   ExportOptions options{.case_id = args.case_id,
@@ -58,8 +52,8 @@ void RegisterExportCommand(CLI::App& app, int& exit_code) {
       "Example: hashwatch export --db cases.db --case 2024-0113 case-2024-0113.csv\n"
       "Details: docs/catalog.md");
   AddDbOption(cmd, args->db);
-  cmd->add_option("--case", args->case_id, "Export only this case (default: every open case)")
-      ->type_name("ID");
+  AddCaseOption(cmd, args->case_id, "Export only this case (default: every open case)",
+                /*required=*/false);
   AddOperatorOption(cmd, args->operator_name);
   cmd->add_option("out", args->out, "The CSV file to write; '-' writes to stdout")
       ->required()

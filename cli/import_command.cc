@@ -18,12 +18,6 @@ struct ImportArgs {
 };
 
 int RunImport(const ImportArgs& args) {
-  if (!args.case_id.empty()) {
-    if (absl::Status s = ValidateCaseId(args.case_id); !s.ok()) {
-      ReportError("import", s);
-      return kExitUsage;
-    }
-  }
   std::unique_ptr<Catalog> catalog = OpenCatalogOrReport("import", args.db, /*create=*/true);
   if (catalog == nullptr) return kExitUsage;
   ImportRequest request{.case_id = args.case_id,
@@ -73,7 +67,7 @@ void RegisterImportCommand(CLI::App& app, int& exit_code) {
       "Example: hashwatch import --db cases.db --case 2024-0113 hashes.txt\n"
       "Details: docs/catalog.md");
   AddDbOption(cmd, args->db);
-  cmd->add_option("--case", args->case_id, "Put every hash into this case")->type_name("ID");
+  AddCaseOption(cmd, args->case_id, "Put every hash into this case", /*required=*/false);
   cmd->add_option("--label", args->label, "Label for a case the import creates")->type_name("TEXT");
   AddOperatorOption(cmd, args->operator_name);
   cmd->add_option("in", args->in, "The hash list; '-' reads stdin")->required()->type_name("IN");

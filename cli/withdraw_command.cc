@@ -15,10 +15,6 @@ struct WithdrawArgs {
 };
 
 int RunWithdraw(const WithdrawArgs& args) {
-  if (absl::Status s = ValidateCaseId(args.case_id); !s.ok()) {
-    ReportError("withdraw", s);
-    return kExitUsage;
-  }
   std::unique_ptr<Catalog> catalog = OpenCatalogOrReport("withdraw", args.db, /*create=*/false);
   if (catalog == nullptr) return kExitUsage;
   absl::StatusOr<WithdrawResult> result = catalog->Withdraw(args.case_id, args.operator_name);
@@ -51,7 +47,7 @@ void RegisterWithdrawCommand(CLI::App& app, int& exit_code) {
       "Example: hashwatch withdraw --db cases.db --case 2024-0113\n"
       "Details: docs/catalog.md");
   AddDbOption(cmd, args->db);
-  cmd->add_option("--case", args->case_id, "The case to withdraw")->required()->type_name("ID");
+  AddCaseOption(cmd, args->case_id, "The case to withdraw", /*required=*/true);
   AddOperatorOption(cmd, args->operator_name);
   cmd->callback([args, &exit_code] { exit_code = RunWithdraw(*args); });
 }
