@@ -21,6 +21,7 @@ PACKAGES=(
   libavcodec-dev libavformat-dev libavutil-dev libswscale-dev
   libabsl-dev catch2 libsqlite3-dev
   nlohmann-json3-dev libcli11-dev libssl-dev zlib1g-dev
+  ffmpeg fonts-dejavu-core
 )
 
 say() { printf '==> %s\n' "$*" >&2; }
