@@ -29,8 +29,8 @@ void AddJobsOption(CLI::App* cmd, int& jobs) {
 
 void AddPathsOption(CLI::App* cmd, std::vector<std::string>& paths) {
   cmd->add_option("paths", paths,
-                  "Image files or folders (walked recursively); '-' reads one path per line "
-                  "from stdin")
+                  "Image or video files, or folders (walked recursively); '-' reads one path "
+                  "per line from stdin")
       ->required();
 }
 
@@ -40,7 +40,19 @@ void AddLimitOptions(CLI::App* cmd, DecodeLimits& limits) {
       [&limits](double v) { limits.max_pixels = static_cast<int64_t>(v * 1e6); },
       "Refuse images larger than this, from their header, before decoding");
   mp->check(CLI::PositiveNumber)->default_str(std::to_string(limits.max_pixels / 1'000'000));
-  cmd->add_option("--max-bytes", limits.max_bytes, "Refuse files larger than this many bytes")
+  cmd->add_option("--max-bytes", limits.max_bytes, "Refuse images larger than this many bytes")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--max-video-bytes", limits.max_video_bytes,
+                  "Refuse videos larger than this many bytes (read in pieces, never whole)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--max-video-seconds", limits.max_video_seconds,
+                  "Refuse videos longer than this, from the container and while decoding")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--max-decode-seconds", limits.max_decode_seconds,
+                  "Give up on a video after decoding it for this long (wall clock)")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
 }

@@ -33,9 +33,17 @@ Record EnrollRecord(const std::string& path, const std::string& case_id,
   }
   r["case"] = case_id;
   r["item"] = result->item;
-  r["pdq"] = result->pdq_hex;
+  r["media"] = result->media;
+  if (result->media == "video") {
+    r["duration"] = result->duration;
+    r["frames"] = result->frames;
+    r["indexed_frames"] = result->indexed_frames;
+  } else {
+    r["pdq"] = result->pdq_hex;
+  }
   r["quality"] = result->quality;
   r["indexed"] = result->indexed;
+  if (!result->warnings.empty()) r["warnings"] = result->warnings;
   if (result->already_enrolled) {
     r["note"] = "already enrolled in this case";
   } else if (!result->indexed) {
@@ -54,7 +62,8 @@ int RunEnroll(const EnrollArgs& args) {
 
   const std::vector<InputPath> inputs = ExpandInputPaths(args.paths, std::cin);
   RecordWriter writer(args.format,
-                      {"path", "case", "item", "pdq", "quality", "indexed", "note", "error"});
+                      {"path", "case", "item", "media", "pdq", "frames", "quality", "indexed",
+                       "note", "error"});
   Progress progress("enroll", inputs.size());
   size_t failed = 0;
   // One file at a time: each enrolment is its own durable transaction, and
@@ -80,14 +89,19 @@ int RunEnroll(const EnrollArgs& args) {
 void RegisterEnrollCommand(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<EnrollArgs>();
   CLI::App* cmd = app.add_subcommand(
-      "enroll", "Store the PDQ hashes of a case's images in the catalog (never the images)");
+      "enroll",
+      "Store the hashes of a case's images and videos in the catalog (never their pixels)");
   cmd->footer(
       "Each file is hashed (PDQ of its original orientation, plus its SHA-256) and\n"
       "stored as one item of the case, in its own transaction: what is reported as\n"
       "enrolled is on disk. The case is created on first use. A file enrolled twice\n"
       "into the same case is recognised and not stored again. Hashes with PDQ quality\n"
       "below 50 (flat or tiny images) are stored but will not match; they are flagged.\n"
-      "One record per file (jsonl: path, case, item, pdq, quality, indexed).\n"
+      "Videos (any container and codec FFmpeg decodes, recognised by content) are\n"
+      "sampled every 0.25 s after border removal; runs of near-identical frames are\n"
+      "stored once with their time span, plus the file's SHA-256 and MD5.\n"
+      "One record per file (jsonl: path, case, item, media, pdq or duration/frames,\n"
+      "quality, indexed).\n"
       "Exit status: 0 all files enrolled, 1 some failed, 2 usage or catalog error.\n"
       "Example: hashwatch enroll --db cases.db --case 2024-0113 --label 'intake 13 May' photos/\n"
       "Details: docs/catalog.md");

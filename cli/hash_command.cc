@@ -1,4 +1,5 @@
 // hashwatch hash: print the signals of image files.
+#include <cmath>
 #include <iostream>
 #include <string>
 #include <thread>
@@ -7,7 +8,7 @@
 #include "absl/strings/str_split.h"
 #include "commands.h"
 #include "common_options.h"
-#include "hashwatch/image_hasher.h"
+#include "hashwatch/media_hasher.h"
 #include "hashwatch/ordered_parallel.h"
 #include "hashwatch/signal_type.h"
 #include "input_paths.h"
@@ -19,26 +20,65 @@ namespace {
 
 struct HashArgs {
   std::string signals = "pdq";
+  double interval = 1.0;
+  bool keep_borders = false;
   OutputFormat format = OutputFormat::kJsonl;
   int jobs = DefaultJobs();
   DecodeLimits limits;
   std::vector<std::string> paths;
 };
 
-Record SignalsRecord(const std::string& path, const absl::StatusOr<ImageSignals>& result) {
+void AddSignal(Record& r, const Signal& s) {
+  r[s.type] = FindSignalType(s.type)->Format(s.hash);
+  if (s.quality >= 0) r[s.type + "_quality"] = s.quality;
+}
+
+Record VideoRecord(const VideoSignals& v) {
+  Record r;
+  r["media"] = "video";
+  r["width"] = v.width;
+  r["height"] = v.height;
+  r["duration"] = std::round(v.duration * 1000) / 1000;
+  r["container"] = v.container;
+  r["codec"] = v.codec;
+  if (v.rotation != 0) r["rotation"] = v.rotation;
+  if (v.cropped()) {
+    r["crop"] = {{"x", v.crop_x}, {"y", v.crop_y}, {"width", v.crop_width},
+                 {"height", v.crop_height}};
+  }
+  r["interval"] = v.sample_interval;
+  r["samples"] = v.sampled;
+  const SignalType* pdq = FindSignalType("pdq");
+  r["frames"] = Record::array();
+  for (const VideoFrame& f : v.frames) {
+    Record fr;
+    fr["t"] = f.start;
+    if (f.end > f.start) fr["end"] = f.end;
+    fr["pdq"] = pdq->Format(f.pdq.hash);
+    fr["quality"] = f.pdq.quality;
+    r["frames"].push_back(std::move(fr));
+  }
+  for (const Signal& s : v.digests) AddSignal(r, s);
+  if (v.corrupt_packets > 0) r["corrupt_packets"] = v.corrupt_packets;
+  if (v.truncated) r["truncated"] = true;
+  if (!v.warnings.empty()) r["warnings"] = v.warnings;
+  return r;
+}
+
+Record SignalsRecord(const std::string& path, const absl::StatusOr<MediaSignals>& result) {
   Record r;
   r["path"] = path;
   if (!result.ok()) {
     r["error"] = std::string(result.status().message());
     return r;
   }
-  r["width"] = result->width;
-  r["height"] = result->height;
-  for (const Signal& s : result->signals) {
-    const SignalType* type = FindSignalType(s.type);
-    r[s.type] = type->Format(s.hash);
-    if (s.quality >= 0) r[s.type + "_quality"] = s.quality;
+  if (result->kind == MediaKind::kVideo) {
+    r.update(VideoRecord(result->video));
+    return r;
   }
+  r["width"] = result->image.width;
+  r["height"] = result->image.height;
+  for (const Signal& s : result->image.signals) AddSignal(r, s);
   return r;
 }
 
@@ -46,14 +86,22 @@ int RunHash(const HashArgs& args) {
   HashOptions options;
   options.signals = absl::StrSplit(args.signals, ',', absl::SkipWhitespace());
   options.limits = args.limits;
-  absl::StatusOr<ImageHasher> hasher = ImageHasher::Create(options);
+  VideoOptions video;
+  video.sample_interval = args.interval;
+  video.remove_borders = !args.keep_borders;
+  video.limits = args.limits;
+  video.digests.clear();
+  for (const std::string& name : options.signals) {
+    if (name == "sha256" || name == "md5") video.digests.push_back(name);
+  }
+  absl::StatusOr<MediaHasher> hasher = MediaHasher::Create(options, video);
   if (!hasher.ok()) {
     std::fprintf(stderr, "hashwatch hash: %s\n", std::string(hasher.status().message()).c_str());
     return kExitUsage;
   }
   const std::vector<InputPath> inputs = ExpandInputPaths(args.paths, std::cin);
 
-  std::vector<std::string> columns = {"path", "width", "height"};
+  std::vector<std::string> columns = {"path", "media", "width", "height", "duration"};
   for (const std::string& name : options.signals) {
     columns.push_back(name);
     if (FindSignalType(name)->has_quality()) columns.push_back(name + "_quality");
@@ -62,13 +110,13 @@ int RunHash(const HashArgs& args) {
   RecordWriter writer(args.format, columns);
   Progress progress("hash", inputs.size());
   size_t failed = 0;
-  OrderedParallelMap<absl::StatusOr<ImageSignals>>(
+  OrderedParallelMap<absl::StatusOr<MediaSignals>>(
       inputs.size(), args.jobs,
-      [&](size_t i) -> absl::StatusOr<ImageSignals> {
+      [&](size_t i) -> absl::StatusOr<MediaSignals> {
         if (!inputs[i].error.empty()) return absl::NotFoundError(inputs[i].error);
         return hasher->HashFile(inputs[i].path);
       },
-      [&](size_t i, absl::StatusOr<ImageSignals>&& result) {
+      [&](size_t i, absl::StatusOr<MediaSignals>&& result) {
         if (!result.ok()) ++failed;
         writer.Write(SignalsRecord(inputs[i].path, result));
         progress.Update(i + 1, failed);
@@ -81,19 +129,32 @@ int RunHash(const HashArgs& args) {
 void RegisterHashCommand(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<HashArgs>();
   CLI::App* cmd =
-      app.add_subcommand("hash", "Print the perceptual hashes and digests of image files");
+      app.add_subcommand("hash", "Print the perceptual hashes and digests of images and videos");
   cmd->footer(
       "Files are recognised by content, not name: JPEG, PNG, WebP, BMP, TIFF and GIF\n"
-      "(first frame). EXIF orientation is applied; alpha is composited over black.\n"
+      "(first frame) are images; anything else FFmpeg decodes is a video. EXIF\n"
+      "orientation and video rotation are applied; alpha is composited over black.\n"
       "One record per input, in input order: {\"path\", \"width\", \"height\", \"pdq\",\n"
       "\"pdq_quality\", ...}, or {\"path\", \"error\"} for a file that could not be hashed;\n"
       "the others go on. PDQ quality below 50 means too little structure to match on.\n"
+      "A video gives {\"path\", \"media\": \"video\", \"duration\", \"frames\": [{\"t\",\n"
+      "\"pdq\", \"quality\"}, ...], \"sha256\", \"md5\", ...}: a frame every --interval\n"
+      "seconds of its timeline after borders are removed (\"crop\"), runs of\n"
+      "near-identical frames kept once (\"end\" = the run's last moment). A damaged\n"
+      "video gives the frames before the damage, with \"truncated\" and \"warnings\".\n"
+      "With --format csv a video is one row without its frames.\n"
       "Exit status: 0 all inputs hashed, 1 some failed, 2 usage or fatal error.\n"
       "Details: docs/hashing.md");
   cmd->add_option("--signals", args->signals,
                   "Comma-separated signal types: pdq (256-bit PDQ + quality), phash (64-bit DCT "
                   "pHash), sha256, md5")
       ->capture_default_str();
+  cmd->add_option("--interval", args->interval,
+                  "Videos: seconds of the timeline between sampled frames")
+      ->check(CLI::Range(0.01, 3600.0))
+      ->capture_default_str();
+  cmd->add_flag("--keep-borders", args->keep_borders,
+                "Videos: hash whole frames (do not remove letterbox bars or blurred fills)");
   AddFormatOption(cmd, args->format, /*allow_table=*/false);
   AddJobsOption(cmd, args->jobs);
   AddLimitOptions(cmd, args->limits);

@@ -1,5 +1,6 @@
 // hashwatch scan: check files against the catalog and print what they match.
 #include <chrono>
+#include <cmath>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -33,7 +34,32 @@ Record MatchRecord(const Match& m) {
   r["signal"] = m.signal;
   r["distance"] = m.distance;
   r["variant"] = std::string(DihedralName(m.variant));
+  if (m.span.has_value()) {
+    const MatchSpan& s = *m.span;
+    // Seconds, to the millisecond.
+    auto sec = [](double t) { return std::round(t * 1000) / 1000; };
+    if (s.query_is_video) {
+      r["query_start"] = sec(s.query_start);
+      r["query_end"] = sec(s.query_end);
+    }
+    if (s.ref_is_video) {
+      r["ref_start"] = sec(s.ref_start);
+      r["ref_end"] = sec(s.ref_end);
+    }
+    r["frames"] = s.matched_frames;
+    r["query_share"] = sec(s.query_share);
+    if (s.ref_is_video) r["ref_share"] = sec(s.ref_share);
+  }
   return r;
+}
+
+// What a video query adds to its file's record.
+void AddVideoFields(Record& r, const MatchResult& result) {
+  if (!result.video) return;
+  r["media"] = "video";
+  r["duration"] = std::round(result.duration * 1000) / 1000;
+  r["samples"] = result.samples;
+  if (!result.warnings.empty()) r["warnings"] = result.warnings;
 }
 
 std::string LowQualityNote(const MatchResult& result, const MatchOptions& options) {
@@ -54,6 +80,7 @@ void WriteJsonl(RecordWriter& writer, const std::string& path,
       r["low_quality"] = true;
       r["note"] = LowQualityNote(*result, options);
     }
+    AddVideoFields(r, *result);
     r["matches"] = Record::array();
     for (const Match& m : result->matches) r["matches"].push_back(MatchRecord(m));
   }
@@ -69,6 +96,8 @@ void WriteRows(RecordWriter& writer, const std::string& path,
     r["error"] = std::string(result.status().message());
   } else if (result->low_quality) {
     r["note"] = LowQualityNote(*result, options);
+  } else if (!result->warnings.empty()) {
+    r["note"] = result->warnings.front();
   }
   if (!result.ok() || result->matches.empty()) {
     writer.Write(r);
@@ -99,7 +128,8 @@ int RunScan(ScanArgs args) {
   bool refresh_warned = false;
   {
     RecordWriter writer(args.format,
-                        {"path", "case", "item", "signal", "distance", "variant", "note", "error"});
+                        {"path", "case", "item", "signal", "distance", "variant", "query_start",
+                         "query_end", "ref_start", "ref_end", "frames", "note", "error"});
     Progress progress("scan", inputs.size());
     OrderedParallelMap<absl::StatusOr<MatchResult>>(
         inputs.size(), args.jobs,
@@ -149,7 +179,7 @@ int RunScan(ScanArgs args) {
 void RegisterScanCommand(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<ScanArgs>();
   CLI::App* cmd =
-      app.add_subcommand("scan", "Check image files against the catalog's known content");
+      app.add_subcommand("scan", "Check images and videos against the catalog's known content");
   cmd->footer(
       "Each file's PDQ hash, and by default its 7 rotated and mirrored variants, is\n"
       "searched exactly; every known item within the threshold is reported with its\n"
@@ -157,6 +187,13 @@ void RegisterScanCommand(CLI::App& app, int& exit_code) {
       "left-right mirror, rotate90, ...). Withdrawn cases never match; a withdrawal or\n"
       "enrolment made by another process during a scan is seen within seconds. Files\n"
       "with PDQ quality below --min-quality are reported as low quality, not matched.\n"
+      "Videos are sampled once a second; each frame is searched, then the hits are\n"
+      "aligned in time: a match is a span with query_start/query_end (in the crawled\n"
+      "video) and ref_start/ref_end (in the known video), the matched frames and the\n"
+      "shares of each side (vPDQ's percentages); it needs --min-frames matched moments\n"
+      "in one consistent span, so one stray frame never matches. A photo matches a\n"
+      "video it is a frame of (ref_start/ref_end), and a video matches a photo it\n"
+      "shows (query_start/query_end). A compilation gives one match per span.\n"
       "jsonl: one line per file, {\"path\":...,\"matches\":[{\"case\":...,\"item\":...,\n"
       "\"signal\":\"pdq\",\"distance\":N,\"variant\":...}]} (\"matches\":[] for none, \"error\" "
       "for\n"
@@ -177,6 +214,11 @@ void RegisterScanCommand(CLI::App& app, int& exit_code) {
   cmd->add_option("--min-quality", args->match.min_quality,
                   "Files whose PDQ quality is below this are reported, not matched")
       ->check(CLI::Range(0, 100))
+      ->capture_default_str();
+  cmd->add_option("--min-frames", args->match.min_frames,
+                  "Videos: matched sampled moments a span needs (fewer only for shorter "
+                  "videos)")
+      ->check(CLI::Range(1, 1000))
       ->capture_default_str();
   AddOperatorOption(cmd, args->operator_name);
   AddFormatOption(cmd, args->format, /*allow_table=*/true);

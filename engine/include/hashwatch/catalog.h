@@ -33,6 +33,7 @@
 #include <cstdint>
 #include <iosfwd>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,7 @@
 #include "absl/types/span.h"
 #include "hashwatch/decode_limits.h"
 #include "hashwatch/signal.h"
+#include "hashwatch/video_hasher.h"
 
 namespace hashwatch {
 
@@ -69,6 +71,14 @@ struct CatalogOptions {
   int index_min_quality = 50;
   // Limits for the media that EnrollFile/MatchFile and friends decode.
   DecodeLimits limits;
+  // Seconds between the sampled moments of an enrolled video. Finer than
+  // queries' sampling, so a query sampled at any phase (a copy that starts
+  // a fraction of a second later, or runs at another frame rate) finds a
+  // reference sample close in time; runs of near-identical frames are stored
+  // once, so a static scene costs one hash however long it lasts.
+  double reference_interval = 0.25;
+  // Seconds between the sampled moments of a query video (vPDQ's 1/s).
+  double query_interval = 1.0;
 };
 
 // Who enrols what, and where it came from.
@@ -85,8 +95,15 @@ struct EnrollRequest {
 
 struct EnrollResult {
   ItemId item = 0;
-  std::string pdq_hex;  // the enrolled PDQ hash (original orientation)
-  int quality = 0;      // its PDQ quality, 0..100
+  std::string media = "image";  // "image" or "video"
+  std::string pdq_hex;  // the enrolled PDQ hash (original orientation); empty for a video
+  int quality = 0;      // its PDQ quality, 0..100 (a video: the median of its frames)
+  // Videos: frames stored (runs of near-identical samples), of which
+  // `indexed_frames` are trusted for matching, and the duration in seconds.
+  int64_t frames = 0;
+  int64_t indexed_frames = 0;
+  double duration = 0;
+  std::vector<std::string> warnings;  // e.g. a damaged video hashed in part
   // False when quality < CatalogOptions::index_min_quality: stored, but it
   // will not match anything.
   bool indexed = false;
@@ -103,8 +120,29 @@ struct MatchOptions {
   // Also search the query's seven rotated and mirrored variants.
   bool dihedral = true;
   // Queries whose PDQ quality is below this are reported as low quality and
-  // not matched (their hashes match too many unrelated images).
+  // not matched (their hashes match too many unrelated images). For a video,
+  // frames below it are not searched.
   int min_quality = 50;
+  // A video query matches a reference only through a time-aligned span of at
+  // least this many matched sampled moments (fewer when the query has fewer),
+  // so one stray frame never makes a match (docs/video.md).
+  int min_frames = 3;
+};
+
+// Where a match lies in time, for matches that involve a video.
+struct MatchSpan {
+  // The query's matching part, seconds; set when the query is a video.
+  bool query_is_video = false;
+  double query_start = 0, query_end = 0;
+  // The reference's matching part, seconds; set when the reference is a video.
+  bool ref_is_video = false;
+  double ref_start = 0, ref_end = 0;
+  // vPDQ's two percentages, as fractions 0..1: the share of the query's
+  // sampled moments that matched, and the share of the reference's sampled
+  // moments that the span covers.
+  double query_share = 0;
+  double ref_share = 0;
+  int matched_frames = 0;  // the query's sampled moments that matched
 };
 
 // One known item that a query matched.
@@ -117,11 +155,22 @@ struct Match {
   // straight copy, kFlipY for a left-right mirror, ...): DihedralName()
   // gives its name.
   Dihedral variant = Dihedral::kOriginal;
+  // For a video query or reference: the aligned span (distance is then the
+  // median distance of its frames). A video may match one reference in
+  // several spans (a compilation).
+  std::optional<MatchSpan> span;
 };
 
 struct MatchResult {
-  int quality = 0;           // the query's PDQ quality
-  bool low_quality = false;  // quality < min_quality: not matched
+  int quality = 0;           // the query's PDQ quality (a video: median of its frames)
+  bool low_quality = false;  // quality < min_quality (every frame, for a video): not matched
+  // Videos: the query's duration (s), its kept frames and sampled moments,
+  // and what went wrong on the way (a damaged file hashed in part).
+  bool video = false;
+  double duration = 0;
+  int64_t frames = 0;
+  int64_t samples = 0;
+  std::vector<std::string> warnings;
   // One entry per matched item, nearest first (ties by item); empty for none.
   std::vector<Match> matches;
 };
@@ -188,7 +237,9 @@ struct CatalogStats {
   int64_t items = 0;
   int64_t pdq_hashes = 0;          // stored, all cases
   int64_t low_quality_hashes = 0;  // stored below index_min_quality
-  int64_t indexed_hashes = 0;      // in the in-memory index now
+  int64_t indexed_hashes = 0;      // in the in-memory indexes now (images and frames)
+  int64_t indexed_frames = 0;      // of which video frames
+  int64_t video_items = 0;         // enrolled or imported videos
   int64_t audit_entries = 0;
   int64_t index_memory_bytes = 0;
   int64_t file_bytes = 0;  // the SQLite file and its WAL
@@ -208,15 +259,20 @@ class Catalog {
   Catalog(const Catalog&) = delete;
   Catalog& operator=(const Catalog&) = delete;
 
-  // Hashes an image (PDQ of its original orientation, and its SHA-256) and
-  // stores it under the case, creating the case if needed. A file that cannot
+  // Hashes an image (PDQ of its original orientation, and its SHA-256) or a
+  // video (PDQ of its frames sampled every reference_interval seconds, after
+  // border removal, with their times; SHA-256 and MD5 of the file), told
+  // apart by content, and stores it under the case, creating the case if
+  // needed. A file that cannot
   // be decoded is an error naming it, and nothing is written. Enrolling into
   // a withdrawn case is FailedPrecondition.
   absl::StatusOr<EnrollResult> EnrollFile(const EnrollRequest& request, const std::string& path);
   absl::StatusOr<EnrollResult> EnrollBytes(const EnrollRequest& request,
                                            absl::Span<const uint8_t> bytes);
 
-  // Hashes a query image and searches the index. A file that cannot be
+  // Hashes a query image or video (told apart by content) and searches the
+  // index: an image against known images and the frames of known videos; a
+  // video frame by frame, then aligned in time (MatchOptions::min_frames). A file that cannot be
   // decoded is an error naming it.
   absl::StatusOr<MatchResult> MatchFile(const std::string& path,
                                         const MatchOptions& options = {}) const;
@@ -227,6 +283,10 @@ class Catalog {
   // original orientation is searched). InvalidArgument if it is not PDQ.
   absl::StatusOr<MatchResult> MatchSignal(const Signal& pdq,
                                           const MatchOptions& options = {}) const;
+  // Searches with a video hashed elsewhere (VideoHasher, with
+  // VideoOptions::variants for mirrored and rotated copies).
+  absl::StatusOr<MatchResult> MatchVideo(const VideoSignals& video,
+                                         const MatchOptions& options = {}) const;
 
   // Marks the case withdrawn: its items stop matching before this returns,
   // its hashes are no longer exported, and the audit log records it. The

@@ -1,6 +1,7 @@
 // Limits on untrusted media, checked before the expensive work (from the file
-// size and the image header), so a decompression bomb costs microseconds and a
-// per-file error, never the batch. Plain data.
+// size, the image header or the video container), so a decompression bomb or
+// a 10-hour video costs little and a per-file error, never the batch. Plain
+// data.
 #ifndef HASHWATCH_DECODE_LIMITS_H_
 #define HASHWATCH_DECODE_LIMITS_H_
 
@@ -9,8 +10,14 @@
 namespace hashwatch {
 
 struct DecodeLimits {
-  int64_t max_pixels = 100'000'000;         // width * height from the header
-  int64_t max_bytes = 256LL * 1024 * 1024;  // size of the encoded file
+  // Images: width * height from the header. Videos: of one frame.
+  int64_t max_pixels = 100'000'000;
+  int64_t max_bytes = 256LL * 1024 * 1024;  // size of an encoded image file
+  // Videos (read in pieces, never whole into memory):
+  int64_t max_video_bytes = 16LL * 1024 * 1024 * 1024;  // file size
+  double max_video_seconds = 4 * 3600.0;  // duration, from the header and the frames
+  int64_t max_video_frames = 2'000'000;   // frames decoded (about 18 h at 30 fps)
+  double max_decode_seconds = 1800.0;     // wall-clock time spent decoding one video
 };
 
 }  // namespace hashwatch

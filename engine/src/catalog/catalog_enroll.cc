@@ -1,5 +1,6 @@
-// Catalog::EnrollFile / EnrollBytes: hash a submitted image and store its
-// hashes (never its pixels) under a case, in one transaction.
+// Catalog::EnrollFile / EnrollBytes: hash a submitted image or video and
+// store its hashes (never its pixels) under a case, in one transaction.
+#include <algorithm>
 #include <filesystem>
 
 #include "absl/strings/escaping.h"
@@ -23,9 +24,44 @@ absl::Status ValidateRequest(const EnrollRequest& request) {
   return catalog::ValidateText("source note", request.source_note);
 }
 
-// Stores hashed signals of a validated request.
-absl::StatusOr<EnrollResult> StoreEnrolment(Catalog::Impl& impl, const EnrollRequest& request,
-                                            const ImageSignals& signals, size_t size) {
+// The part every enrolment shares, inside its transaction: the case exists
+// (created if needed) and is open, its label is current; and the item of
+// the case with the same SHA-256, if there is one.
+absl::StatusOr<std::optional<int64_t>> PrepareCase(catalog::CatalogStore& store,
+                                                   const EnrollRequest& request,
+                                                   absl::Span<const uint8_t> sha256,
+                                                   const std::string& now) {
+  absl::StatusOr<std::optional<catalog::CaseRow>> existing = store.FindCase(request.case_id);
+  if (!existing.ok()) return existing.status();
+  if (!existing->has_value()) {
+    if (absl::Status s = store.CreateCase(request.case_id, request.label, now); !s.ok()) return s;
+  } else if ((*existing)->withdrawn) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("case '", request.case_id, "' was withdrawn on ", (*existing)->withdrawn_at,
+                     "; nothing can be enrolled into it (use a new case id)"));
+  } else if (!request.label.empty() && request.label != (*existing)->label) {
+    if (absl::Status s = store.SetCaseLabel(request.case_id, request.label); !s.ok()) return s;
+  }
+  return store.FindItemBySha256(request.case_id, sha256);
+}
+
+// After the commit: make the item matchable. The directory first, so a
+// matcher that finds the item in an index can always name its case.
+absl::Status Publish(Catalog::Impl& impl, const EnrollRequest& request, int64_t item,
+                     const catalog::IndexBatch& batch) {
+  const uint32_t case_number = impl.directory.SetCase(request.case_id, /*withdrawn=*/false);
+  if (absl::Status s = impl.directory.SetItem(item, case_number); !s.ok()) return s;
+  if (absl::Status s = batch.ApplyTo(&impl.indexes); !s.ok()) {
+    return absl::Status(s.code(), absl::StrCat("item ", item,
+                                               " was enrolled but is not searchable until the "
+                                               "catalog is opened again: ",
+                                               s.message()));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<EnrollResult> StoreImage(Catalog::Impl& impl, const EnrollRequest& request,
+                                        const ImageSignals& signals, size_t size) {
   const std::string operator_name = catalog::OperatorOrDefault(request.operator_name);
   const Signal* pdq = signals.Find("pdq");
   const Signal* sha256 = signals.Find("sha256");
@@ -42,21 +78,7 @@ absl::StatusOr<EnrollResult> StoreEnrolment(Catalog::Impl& impl, const EnrollReq
   absl::StatusOr<catalog::SqliteTransaction> txn = catalog::SqliteTransaction::Begin(&impl.db);
   if (!txn.ok()) return txn.status();
   const std::string now = catalog::UtcTimestampNow();
-
-  absl::StatusOr<std::optional<catalog::CaseRow>> existing = store.FindCase(request.case_id);
-  if (!existing.ok()) return existing.status();
-  if (!existing->has_value()) {
-    if (absl::Status s = store.CreateCase(request.case_id, request.label, now); !s.ok()) return s;
-  } else if ((*existing)->withdrawn) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("case '", request.case_id, "' was withdrawn on ", (*existing)->withdrawn_at,
-                     "; nothing can be enrolled into it (use a new case id)"));
-  } else if (!request.label.empty() && request.label != (*existing)->label) {
-    if (absl::Status s = store.SetCaseLabel(request.case_id, request.label); !s.ok()) return s;
-  }
-
-  absl::StatusOr<std::optional<int64_t>> same =
-      store.FindItemBySha256(request.case_id, sha256->hash);
+  absl::StatusOr<std::optional<int64_t>> same = PrepareCase(store, request, sha256->hash, now);
   if (!same.ok()) return same.status();
   if (same->has_value()) {
     if (absl::Status s = txn->Commit(); !s.ok()) return s;  // a label change, if any
@@ -70,16 +92,15 @@ absl::StatusOr<EnrollResult> StoreEnrolment(Catalog::Impl& impl, const EnrollReq
                                                    .sha256 = sha256->hash,
                                                    .size = static_cast<int64_t>(size),
                                                    .enrolled_at = now,
-                                                   .source_note = request.source_note});
+                                                   .source_note = request.source_note,
+                                                   .duration = std::nullopt,
+                                                   .sample_interval = std::nullopt});
   if (!item.ok()) return item.status();
-  if (absl::Status s = store.InsertSignal({.item = *item,
-                                           .type = "pdq",
-                                           .frame_time = std::nullopt,
-                                           .hash = pdq->hash,
-                                           .quality = pdq->quality});
-      !s.ok()) {
-    return s;
-  }
+  absl::StatusOr<int64_t> signal = store.InsertSignal(
+      {.item = *item, .type = "pdq", .frame_time = std::nullopt, .hash = pdq->hash,
+       .quality = pdq->quality, .frame_end = std::nullopt,
+       .frame_samples = std::nullopt, .frame_number = std::nullopt});
+  if (!signal.ok()) return signal.status();
   const std::string details = catalog::AuditDetails()
                                   .Add("case", request.case_id)
                                   .Add("item", *item)
@@ -92,21 +113,101 @@ absl::StatusOr<EnrollResult> StoreEnrolment(Catalog::Impl& impl, const EnrollReq
   if (absl::Status s = store.AppendAudit("enroll", operator_name, now, details); !s.ok()) return s;
   if (absl::Status s = txn->Commit(); !s.ok()) return s;
 
-  // Committed: now make it matchable. The directory first, so a matcher that
-  // finds the item in the index can always name its case.
-  const uint32_t case_number = impl.directory.SetCase(request.case_id, /*withdrawn=*/false);
-  if (absl::Status s = impl.directory.SetItem(*item, case_number); !s.ok()) return s;
-  if (result.indexed) {
-    const int64_t id = *item;
-    if (absl::Status s = impl.index.Add({&id, 1}, pdq->hash); !s.ok()) {
-      return absl::Status(s.code(), absl::StrCat("item ", *item,
-                                                 " was enrolled but is not searchable until the "
-                                                 "catalog is opened again: ",
-                                                 s.message()));
-    }
-  }
+  catalog::IndexBatch batch;
+  if (result.indexed) batch.Add(*signal, *item, pdq->hash, std::nullopt, std::nullopt, std::nullopt);
+  if (absl::Status s = Publish(impl, request, *item, batch); !s.ok()) return s;
   result.item = *item;
   return result;
+}
+
+absl::StatusOr<EnrollResult> StoreVideo(Catalog::Impl& impl, const EnrollRequest& request,
+                                        const VideoSignals& video) {
+  const std::string operator_name = catalog::OperatorOrDefault(request.operator_name);
+  const Signal* sha256 = video.FindDigest("sha256");
+  const Signal* md5 = video.FindDigest("md5");
+  if (sha256 == nullptr || md5 == nullptr) {
+    return absl::InternalError("enrolment hasher returned no SHA-256 or MD5");
+  }
+  EnrollResult result;
+  result.media = "video";
+  result.duration = video.duration;
+  result.frames = static_cast<int64_t>(video.frames.size());
+  result.warnings = video.warnings;
+  std::vector<int> qualities;
+  for (const VideoFrame& f : video.frames) qualities.push_back(f.pdq.quality);
+  if (!qualities.empty()) {
+    std::nth_element(qualities.begin(), qualities.begin() + qualities.size() / 2, qualities.end());
+    result.quality = qualities[qualities.size() / 2];
+  }
+
+  std::lock_guard<std::mutex> lock(impl.write_mu);
+  catalog::CatalogStore& store = *impl.store;
+  absl::StatusOr<catalog::SqliteTransaction> txn = catalog::SqliteTransaction::Begin(&impl.db);
+  if (!txn.ok()) return txn.status();
+  const std::string now = catalog::UtcTimestampNow();
+  absl::StatusOr<std::optional<int64_t>> same = PrepareCase(store, request, sha256->hash, now);
+  if (!same.ok()) return same.status();
+  if (same->has_value()) {
+    if (absl::Status s = txn->Commit(); !s.ok()) return s;
+    result.item = **same;
+    result.already_enrolled = true;
+    return result;
+  }
+  absl::StatusOr<int64_t> item = store.InsertItem({.case_id = request.case_id,
+                                                   .media_kind = "video",
+                                                   .sha256 = sha256->hash,
+                                                   .size = video.size,
+                                                   .enrolled_at = now,
+                                                   .source_note = request.source_note,
+                                                   .duration = video.duration,
+                                                   .sample_interval = video.sample_interval});
+  if (!item.ok()) return item.status();
+  catalog::IndexBatch batch;
+  for (const VideoFrame& f : video.frames) {
+    absl::StatusOr<int64_t> signal =
+        store.InsertSignal({.item = *item,
+                            .type = "pdq",
+                            .frame_time = f.start,
+                            .hash = f.pdq.hash,
+                            .quality = f.pdq.quality,
+                            .frame_end = f.end,
+                            .frame_samples = f.samples,
+                            .frame_number = f.frame_number});
+    if (!signal.ok()) return signal.status();
+    if (impl.Indexable(f.pdq.quality)) {
+      batch.Add(*signal, *item, f.pdq.hash, f.start, f.end, f.samples);
+      ++result.indexed_frames;
+    }
+  }
+  if (absl::StatusOr<int64_t> s = store.InsertSignal(
+          {.item = *item, .type = "md5", .frame_time = std::nullopt, .hash = md5->hash,
+           .quality = std::nullopt, .frame_end = std::nullopt,
+       .frame_samples = std::nullopt, .frame_number = std::nullopt});
+      !s.ok()) {
+    return s.status();
+  }
+  result.indexed = result.indexed_frames > 0;
+  const std::string details = catalog::AuditDetails()
+                                  .Add("case", request.case_id)
+                                  .Add("item", *item)
+                                  .Add("media", std::string("video"))
+                                  .Add("sha256", Hex(sha256->hash))
+                                  .Add("md5", Hex(md5->hash))
+                                  .Add("size", video.size)
+                                  .Add("source", request.source_note)
+                                  .Add("frames", result.frames)
+                                  .Add("indexed_frames", result.indexed_frames)
+                                  .Add("duration_ms", static_cast<int64_t>(video.duration * 1000))
+                                  .json();
+  if (absl::Status s = store.AppendAudit("enroll", operator_name, now, details); !s.ok()) return s;
+  if (absl::Status s = txn->Commit(); !s.ok()) return s;
+  if (absl::Status s = Publish(impl, request, *item, batch); !s.ok()) return s;
+  result.item = *item;
+  return result;
+}
+
+absl::Status Named(const std::string& path, const absl::Status& s) {
+  return absl::Status(s.code(), absl::StrCat(path, ": ", s.message()));
 }
 
 }  // namespace
@@ -116,25 +217,32 @@ absl::StatusOr<EnrollResult> Catalog::EnrollFile(const EnrollRequest& request,
   EnrollRequest named = request;
   if (named.source_note.empty()) named.source_note = std::filesystem::path(path).filename();
   if (absl::Status s = ValidateRequest(named); !s.ok()) return s;
-  absl::StatusOr<std::vector<uint8_t>> bytes =
-      media::ReadFile(path, impl_->options.limits.max_bytes);
-  if (!bytes.ok()) {
-    return absl::Status(bytes.status().code(), absl::StrCat(path, ": ", bytes.status().message()));
+  const DecodeLimits& limits = impl_->options.limits;
+  absl::StatusOr<media::RegularFile> file =
+      media::RegularFile::Open(path, std::max(limits.max_bytes, limits.max_video_bytes));
+  if (!file.ok()) return Named(path, file.status());
+  uint8_t head[16] = {};
+  absl::StatusOr<size_t> n = file->ReadAt(0, head, sizeof(head));
+  if (!n.ok()) return Named(path, n.status());
+  if (SniffMediaKind({head, *n}) == MediaKind::kVideo) {
+    absl::StatusOr<VideoSignals> video = impl_->enrol_hasher.video_hasher().HashFile(path);
+    if (!video.ok()) return video.status();  // names the path
+    return StoreVideo(*impl_, named, *video);
   }
-  absl::StatusOr<ImageSignals> signals = impl_->enrol_hasher.HashBytes(*bytes);
-  if (!signals.ok()) {
-    return absl::Status(signals.status().code(),
-                        absl::StrCat(path, ": ", signals.status().message()));
-  }
-  return StoreEnrolment(*impl_, named, *signals, bytes->size());
+  absl::StatusOr<std::vector<uint8_t>> bytes = media::ReadFile(path, limits.max_bytes);
+  if (!bytes.ok()) return Named(path, bytes.status());
+  absl::StatusOr<ImageSignals> signals = impl_->enrol_hasher.image_hasher().HashBytes(*bytes);
+  if (!signals.ok()) return Named(path, signals.status());
+  return StoreImage(*impl_, named, *signals, bytes->size());
 }
 
 absl::StatusOr<EnrollResult> Catalog::EnrollBytes(const EnrollRequest& request,
                                                   absl::Span<const uint8_t> bytes) {
   if (absl::Status s = ValidateRequest(request); !s.ok()) return s;
-  absl::StatusOr<ImageSignals> signals = impl_->enrol_hasher.HashBytes(bytes);
+  absl::StatusOr<MediaSignals> signals = impl_->enrol_hasher.HashBytes(bytes);
   if (!signals.ok()) return signals.status();
-  return StoreEnrolment(*impl_, request, *signals, bytes.size());
+  if (signals->kind == MediaKind::kVideo) return StoreVideo(*impl_, request, signals->video);
+  return StoreImage(*impl_, request, signals->image, bytes.size());
 }
 
 }  // namespace hashwatch

@@ -18,13 +18,13 @@
 #include "catalog/catalog_store.h"
 #include "catalog/sqlite_db.h"
 #include "hashwatch/catalog.h"
-#include "hashwatch/image_hasher.h"
-#include "index/pdq_index.h"
+#include "catalog/index_batch.h"
+#include "hashwatch/media_hasher.h"
 
 namespace hashwatch {
 
 struct Catalog::Impl {
-  Impl(CatalogOptions opts, catalog::SqliteDb database, ImageHasher enrol, ImageHasher query)
+  Impl(CatalogOptions opts, catalog::SqliteDb database, MediaHasher enrol, MediaHasher query)
       : options(std::move(opts)),
         db(std::move(database)),
         enrol_hasher(std::move(enrol)),
@@ -35,14 +35,27 @@ struct Catalog::Impl {
     return !quality.has_value() || *quality >= options.index_min_quality;
   }
 
+  // Takes items out of both indexes (their images, and their video frames
+  // by signal id). write_mu held.
+  absl::Status RemoveItems(absl::Span<const int64_t> items) {
+    indexes.images.Remove(items);
+    absl::StatusOr<std::vector<int64_t>> frames = store->FrameSignalsOfItems(items);
+    if (!frames.ok()) return frames.status();
+    indexes.frames.Remove(*frames);
+    return absl::OkStatus();
+  }
+
   const CatalogOptions options;
   std::mutex write_mu;
   catalog::SqliteDb db;                        // guarded by write_mu
   std::optional<catalog::CatalogStore> store;  // guarded by write_mu
-  PdqIndex index;
+  catalog::CatalogIndexes indexes;
   catalog::CaseDirectory directory;
-  const ImageHasher enrol_hasher;  // pdq (original only) + sha256
-  const ImageHasher query_hasher;  // pdq with its dihedral variants
+  // Images: pdq (original only) + sha256; videos: frames every
+  // reference_interval, sha256 + md5.
+  const MediaHasher enrol_hasher;
+  // pdq with its dihedral variants; videos every query_interval, no digests.
+  const MediaHasher query_hasher;
   double open_read_seconds = 0;
   double open_index_seconds = 0;
   // What Refresh has seen of the file (guarded by write_mu): SQLite's

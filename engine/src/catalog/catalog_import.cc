@@ -20,7 +20,7 @@ using catalog::HashListFormat;
 // finds identical codes (radius 0) without a hash column index in SQLite.
 bool AlreadyIndexed(const Catalog::Impl& impl, const HashListEntry& entry,
                     const std::string& case_id) {
-  for (const IndexHit& hit : impl.index.RangeSearch(entry.pdq.data(), 0)) {
+  for (const IndexHit& hit : impl.indexes.images.RangeSearch(entry.pdq.data(), 0)) {
     std::optional<catalog::CaseDirectory::Owner> owner = impl.directory.Lookup(hit.id);
     if (owner.has_value() && owner->case_id == case_id) return true;
   }
@@ -71,23 +71,27 @@ absl::StatusOr<ImportResult> Catalog::ImportHashes(const ImportRequest& request,
   }
 
   // Rows first; the directory and index change only after the commit.
-  std::vector<int64_t> index_ids;
-  std::vector<uint8_t> index_codes;
+  catalog::IndexBatch batch;
   std::vector<std::pair<int64_t, uint32_t>> new_items;  // item, case index
   auto add_signal = [&](int64_t item, const HashListEntry& e) -> absl::Status {
     const std::optional<int64_t> quality =
         e.quality < 0 ? std::nullopt : std::optional<int64_t>(e.quality);
-    absl::Status s = store.InsertSignal(
-        {.item = item,
-         .type = "pdq",
-         .frame_time = e.frame_time < 0 ? std::nullopt : std::optional<double>(e.frame_time),
-         .hash = e.pdq,
-         .quality = quality});
-    if (!s.ok()) return s;
+    const std::optional<double> frame_time =
+        e.frame_time < 0 ? std::nullopt : std::optional<double>(e.frame_time);
+    absl::StatusOr<int64_t> signal = store.InsertSignal({.item = item,
+                                                         .type = "pdq",
+                                                         .frame_time = frame_time,
+                                                         .hash = e.pdq,
+                                                         .quality = quality,
+                                                         .frame_end = frame_time,
+                                                         .frame_samples = frame_time.has_value()
+                                                                              ? std::optional<int64_t>(1)
+                                                                              : std::nullopt,
+                                                         .frame_number = e.frame_number});
+    if (!signal.ok()) return signal.status();
     ++result.signals;
     if (impl_->Indexable(quality)) {
-      index_ids.push_back(item);
-      index_codes.insert(index_codes.end(), e.pdq.begin(), e.pdq.end());
+      batch.Add(*signal, item, e.pdq, frame_time, frame_time, std::nullopt);
       ++result.indexed;
     }
     return absl::OkStatus();
@@ -100,7 +104,9 @@ absl::StatusOr<ImportResult> Catalog::ImportHashes(const ImportRequest& request,
                                                      .sha256 = {},
                                                      .size = std::nullopt,
                                                      .enrolled_at = now,
-                                                     .source_note = source});
+                                                     .source_note = source,
+                                                   .duration = std::nullopt,
+                                                   .sample_interval = std::nullopt});
     if (!item.ok()) return item.status();
     new_items.emplace_back(*item, 0);
     for (const HashListEntry& e : list->entries) {
@@ -120,7 +126,9 @@ absl::StatusOr<ImportResult> Catalog::ImportHashes(const ImportRequest& request,
                             .sha256 = {},
                             .size = std::nullopt,
                             .enrolled_at = now,
-                            .source_note = absl::StrCat(source, ":", e.line)});
+                            .source_note = absl::StrCat(source, ":", e.line),
+                                                   .duration = std::nullopt,
+                                                   .sample_interval = std::nullopt});
       if (!item.ok()) return item.status();
       new_items.emplace_back(*item, e.case_index);
       if (absl::Status s = add_signal(*item, e); !s.ok()) return s;
@@ -153,7 +161,7 @@ absl::StatusOr<ImportResult> Catalog::ImportHashes(const ImportRequest& request,
     }
     result.item_ids.push_back(item);
   }
-  if (absl::Status s = impl_->index.Add(index_ids, index_codes); !s.ok()) {
+  if (absl::Status s = batch.ApplyTo(&impl_->indexes); !s.ok()) {
     return absl::Status(s.code(), absl::StrCat(source,
                                                ": imported, but not searchable until the "
                                                "catalog is opened again: ",

@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "catalog/catalog_store.h"
 #include "index/index_hit.h"
 
 namespace hashwatch::catalog {
@@ -20,7 +21,7 @@ double Seconds(Clock::time_point a, Clock::time_point b) {
 }  // namespace
 
 absl::Status LoadCatalog(SqliteDb* db, int index_min_quality, CaseDirectory* directory,
-                         PdqIndex* index, LoadResult* result) {
+                         CatalogIndexes* indexes, LoadResult* result) {
   const Clock::time_point start = Clock::now();
   // One read transaction, so the three scans see the same state even while
   // another process writes.
@@ -85,42 +86,33 @@ absl::Status LoadCatalog(SqliteDb* db, int index_min_quality, CaseDirectory* dir
   }
 
   // PDQ hashes worth indexing: open cases, trusted quality.
-  std::vector<int64_t> ids;
-  std::vector<uint8_t> codes;
+  IndexBatch batch;
   {
     absl::StatusOr<int64_t> max_signal = db->QueryInt("SELECT coalesce(max(id), 0) FROM signals");
     if (!max_signal.ok()) return max_signal.status();
     result->max_signal = *max_signal;
-    ids.reserve(static_cast<size_t>(*max_signal));
-    codes.reserve(static_cast<size_t>(*max_signal) * kPdqCodeBytes);
-    absl::StatusOr<SqliteStatement> q = db->Prepare(
-        "SELECT item_id, hash FROM signals "
-        "WHERE type = 'pdq' AND (quality IS NULL OR quality >= ?1)");
+    absl::StatusOr<SqliteStatement> q =
+        db->Prepare(absl::StrCat("SELECT ", kIndexedPdqColumns,
+                                 " FROM signals "
+                                 "WHERE type = 'pdq' AND (quality IS NULL OR quality >= ?1)"));
     if (!q.ok()) return q.status();
     q->Bind(1, int64_t{index_min_quality});
     absl::Status s = q->ForEachRow([&] {
-      const int64_t item = q->Int(0);
-      const absl::Span<const uint8_t> hash = q->Blob(1);
-      if (hash.size() != kPdqCodeBytes) {
-        return absl::DataLossError(absl::StrCat(db->path(), ": item ", item, " has a ", hash.size(),
-                                                "-byte PDQ hash (expected 32)"));
-      }
+      const int64_t item = q->Int(1);
       if (item < 1 || static_cast<size_t>(item) >= item_case.size() ||
           item_case[static_cast<size_t>(item)] == CaseDirectory::kNoCase) {
         return absl::DataLossError(
             absl::StrCat(db->path(), ": a PDQ hash belongs to unknown item ", item));
       }
       if (!case_open[item_case[static_cast<size_t>(item)]]) return absl::OkStatus();
-      ids.push_back(item);
-      codes.insert(codes.end(), hash.begin(), hash.end());
-      return absl::OkStatus();
+      return batch.AddRow(*q, db->path());
     });
     if (!s.ok()) return s;
   }
   directory->ReplaceItems(std::move(item_case));
   const Clock::time_point read_done = Clock::now();
 
-  absl::Status added = index->Add(ids, codes);
+  absl::Status added = batch.ApplyTo(indexes);
   result->read_seconds = Seconds(start, read_done);
   result->index_seconds = Seconds(read_done, Clock::now());
   return added;

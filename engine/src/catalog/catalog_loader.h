@@ -11,7 +11,7 @@
 #include "absl/status/status.h"
 #include "catalog/case_directory.h"
 #include "catalog/sqlite_db.h"
-#include "index/pdq_index.h"
+#include "catalog/index_batch.h"
 
 namespace hashwatch::catalog {
 
@@ -27,7 +27,7 @@ struct LoadResult {
 // DataLoss when a stored row is malformed (a PDQ hash that is not 32 bytes,
 // an item of an unknown case).
 absl::Status LoadCatalog(SqliteDb* db, int index_min_quality, CaseDirectory* directory,
-                         PdqIndex* index, LoadResult* result);
+                         CatalogIndexes* indexes, LoadResult* result);
 
 }  // namespace hashwatch::catalog
 

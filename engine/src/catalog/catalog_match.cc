@@ -1,10 +1,11 @@
-// Catalog::Match*: a query's PDQ hash and its dihedral variants against the
-// index, hits named by their case, withdrawn cases filtered out.
+// Catalog::Match*: hash the query, then hand it to the match stage
+// (match/frame_matcher.h) with the catalog's indexes as its candidate source.
+// The catalog searches and names; the match stage decides.
 #include <algorithm>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "catalog/catalog_impl.h"
+#include "match/frame_matcher.h"
 
 namespace hashwatch {
 namespace {
@@ -14,7 +15,59 @@ absl::Status ValidateOptions(const MatchOptions& options) {
     return absl::InvalidArgumentError(
         absl::StrCat("match threshold ", options.threshold, " is outside 0..", kPdqCodeBits));
   }
+  if (options.min_frames < 1) return absl::InvalidArgumentError("min_frames must be at least 1");
   return absl::OkStatus();
+}
+
+// The catalog's indexes as the match stage sees them: hits of open cases
+// only (checked after the search, so a withdrawal that completed meanwhile
+// still removes them).
+class CatalogCandidates final : public match::CandidateSource {
+ public:
+  explicit CatalogCandidates(const Catalog::Impl& impl) : impl_(impl) {}
+
+  void Search(const uint8_t* code, int threshold,
+              std::vector<match::Candidate>* out) const override {
+    for (const IndexHit& hit : impl_.indexes.images.RangeSearch(code, threshold)) {
+      if (!impl_.directory.IsOpen(hit.id)) continue;
+      match::Candidate c;
+      c.item = hit.id;
+      c.distance = hit.distance;
+      out->push_back(c);
+    }
+    for (const IndexHit& hit : impl_.indexes.frames.RangeSearch(code, threshold)) {
+      const std::optional<catalog::FrameRef> frame = impl_.indexes.frame_directory.Lookup(hit.id);
+      if (!frame.has_value() || !impl_.directory.IsOpen(frame->item)) continue;
+      match::Candidate c;
+      c.item = frame->item;
+      c.distance = hit.distance;
+      c.is_frame = true;
+      c.frame = hit.id;
+      c.ref_start = frame->start;
+      c.ref_end = frame->end;
+      c.ref_samples = frame->samples;
+      out->push_back(c);
+    }
+  }
+
+  int64_t VideoSamples(int64_t item) const override {
+    return impl_.indexes.frame_directory.ItemSamples(item);
+  }
+
+  std::optional<CaseId> OpenCase(int64_t item) const override {
+    std::optional<catalog::CaseDirectory::Owner> owner = impl_.directory.Lookup(item);
+    if (!owner.has_value() || owner->withdrawn) return std::nullopt;
+    return std::move(owner->case_id);
+  }
+
+ private:
+  const Catalog::Impl& impl_;
+};
+
+int MedianQuality(std::vector<int> q) {
+  if (q.empty()) return 0;
+  std::nth_element(q.begin(), q.begin() + q.size() / 2, q.end());
+  return q[q.size() / 2];
 }
 
 }  // namespace
@@ -32,55 +85,66 @@ absl::StatusOr<MatchResult> Catalog::MatchSignal(const Signal& pdq,
     result.low_quality = true;
     return result;
   }
-  // Search every variant; keep each item's nearest, preferring the lower
-  // variant (the original first) on ties.
-  const bool variants = options.dihedral && pdq.variants.size() == kDihedralCount;
-  const int count = variants ? kDihedralCount : 1;
-  absl::flat_hash_map<int64_t, std::pair<int, int>> best;  // item -> (distance, variant)
-  for (int v = 0; v < count; ++v) {
-    const std::vector<uint8_t>& code = variants ? pdq.variants[v] : pdq.hash;
-    if (code.size() != kPdqCodeBytes) continue;
-    for (const IndexHit& hit : impl_->index.RangeSearch(code.data(), options.threshold)) {
-      auto [it, inserted] = best.try_emplace(hit.id, hit.distance, v);
-      if (!inserted && hit.distance < it->second.first) it->second = {hit.distance, v};
-    }
-  }
-  for (const auto& [item, found] : best) {
-    // Checked after the search: a withdrawal that completed while we
-    // searched still removes the case's hits.
-    std::optional<catalog::CaseDirectory::Owner> owner = impl_->directory.Lookup(item);
-    if (!owner.has_value() || owner->withdrawn) continue;
-    Match m;
-    m.case_id = std::move(owner->case_id);
-    m.item = item;
-    m.distance = found.first;
-    m.variant = static_cast<Dihedral>(found.second);
-    result.matches.push_back(std::move(m));
-  }
-  std::sort(result.matches.begin(), result.matches.end(), [](const Match& a, const Match& b) {
-    return std::tie(a.distance, a.item) < std::tie(b.distance, b.item);
-  });
+  const std::vector<match::QueryFrame> frames = {{.start = 0, .end = 0, .samples = 1, .pdq = &pdq}};
+  result.matches = match::MatchFrames(frames, /*query_is_video=*/false, CatalogCandidates(*impl_),
+                                      {.match = options, .align = {}});
   return result;
 }
+
+absl::StatusOr<MatchResult> Catalog::MatchVideo(const VideoSignals& video,
+                                                const MatchOptions& options) const {
+  if (absl::Status s = ValidateOptions(options); !s.ok()) return s;
+  MatchResult result;
+  result.video = true;
+  result.duration = video.duration;
+  result.frames = static_cast<int64_t>(video.frames.size());
+  result.samples = video.sampled;
+  result.warnings = video.warnings;
+  std::vector<match::QueryFrame> frames;
+  std::vector<int> qualities;
+  bool any_good = false;
+  for (const VideoFrame& f : video.frames) {
+    if (f.pdq.type != "pdq" || f.pdq.hash.size() != kPdqCodeBytes) {
+      return absl::InvalidArgumentError("MatchVideo needs PDQ frames of 32 bytes");
+    }
+    frames.push_back({.start = f.start, .end = f.end, .samples = f.samples, .pdq = &f.pdq});
+    qualities.push_back(f.pdq.quality);
+    any_good |= f.pdq.quality < 0 || f.pdq.quality >= options.min_quality;
+  }
+  result.quality = MedianQuality(qualities);
+  if (!any_good) {
+    result.low_quality = true;
+    return result;
+  }
+  result.matches = match::MatchFrames(frames, /*query_is_video=*/true, CatalogCandidates(*impl_),
+                                      {.match = options, .align = {}});
+  return result;
+}
+
+namespace {
+
+absl::StatusOr<MatchResult> MatchMedia(const Catalog& catalog,
+                                       absl::StatusOr<MediaSignals> signals,
+                                       const MatchOptions& options) {
+  if (!signals.ok()) return signals.status();
+  if (signals->kind == MediaKind::kVideo) return catalog.MatchVideo(signals->video, options);
+  const Signal* pdq = signals->image.Find("pdq");
+  if (pdq == nullptr) return absl::InternalError("query hasher returned no PDQ hash");
+  return catalog.MatchSignal(*pdq, options);
+}
+
+}  // namespace
 
 absl::StatusOr<MatchResult> Catalog::MatchBytes(absl::Span<const uint8_t> bytes,
                                                 const MatchOptions& options) const {
   if (absl::Status s = ValidateOptions(options); !s.ok()) return s;
-  absl::StatusOr<ImageSignals> signals = impl_->query_hasher.HashBytes(bytes);
-  if (!signals.ok()) return signals.status();
-  const Signal* pdq = signals->Find("pdq");
-  if (pdq == nullptr) return absl::InternalError("query hasher returned no PDQ hash");
-  return MatchSignal(*pdq, options);
+  return MatchMedia(*this, impl_->query_hasher.HashBytes(bytes), options);
 }
 
 absl::StatusOr<MatchResult> Catalog::MatchFile(const std::string& path,
                                                const MatchOptions& options) const {
   if (absl::Status s = ValidateOptions(options); !s.ok()) return s;
-  absl::StatusOr<ImageSignals> signals = impl_->query_hasher.HashFile(path);  // names the path
-  if (!signals.ok()) return signals.status();
-  const Signal* pdq = signals->Find("pdq");
-  if (pdq == nullptr) return absl::InternalError("query hasher returned no PDQ hash");
-  return MatchSignal(*pdq, options);
+  return MatchMedia(*this, impl_->query_hasher.HashFile(path), options);  // names the path
 }
 
 }  // namespace hashwatch

@@ -51,13 +51,21 @@ absl::StatusOr<std::unique_ptr<Catalog>> Catalog::Open(const std::string& path,
   HashOptions enrol;
   enrol.signals = {"pdq", "sha256"};
   enrol.limits = options.limits;
-  absl::StatusOr<ImageHasher> enrol_hasher = ImageHasher::Create(enrol);
+  VideoOptions enrol_video;
+  enrol_video.sample_interval = options.reference_interval;
+  enrol_video.limits = options.limits;
+  absl::StatusOr<MediaHasher> enrol_hasher = MediaHasher::Create(enrol, enrol_video);
   if (!enrol_hasher.ok()) return enrol_hasher.status();
   HashOptions query;
   query.signals = {"pdq"};
   query.variants = true;
   query.limits = options.limits;
-  absl::StatusOr<ImageHasher> query_hasher = ImageHasher::Create(query);
+  VideoOptions query_video;
+  query_video.sample_interval = options.query_interval;
+  query_video.variants = true;
+  query_video.digests = {};
+  query_video.limits = options.limits;
+  absl::StatusOr<MediaHasher> query_hasher = MediaHasher::Create(query, query_video);
   if (!query_hasher.ok()) return query_hasher.status();
 
   absl::StatusOr<catalog::SqliteDb> db = catalog::OpenCatalogFile(
@@ -78,7 +86,7 @@ absl::StatusOr<std::unique_ptr<Catalog>> Catalog::Open(const std::string& path,
   impl->data_version = *version;
   catalog::LoadResult loaded;
   if (absl::Status s = catalog::LoadCatalog(&impl->db, options.index_min_quality, &impl->directory,
-                                            &impl->index, &loaded);
+                                            &impl->indexes, &loaded);
       !s.ok()) {
     return s;
   }

@@ -70,40 +70,32 @@ absl::Status Catalog::Refresh() {
   }
 
   // Their PDQ hashes, if trusted and their case is open.
-  std::vector<int64_t> ids;
-  std::vector<uint8_t> codes;
+  catalog::IndexBatch batch;
   absl::StatusOr<int64_t> max_signal = db.QueryInt("SELECT coalesce(max(id), 0) FROM signals");
   if (!max_signal.ok()) return max_signal.status();
   if (!fresh.empty()) {
     absl::StatusOr<catalog::SqliteStatement> q = db.Prepare(
-        "SELECT item_id, hash FROM signals "
-        "WHERE id > ?1 AND type = 'pdq' AND (quality IS NULL OR quality >= ?2)");
+        absl::StrCat("SELECT ", catalog::kIndexedPdqColumns,
+                     " FROM signals "
+                     "WHERE id > ?1 AND type = 'pdq' AND (quality IS NULL OR quality >= ?2)"));
     if (!q.ok()) return q.status();
     q->Bind(1, impl.seen_max_signal).Bind(2, int64_t{impl.options.index_min_quality});
     absl::Status s = q->ForEachRow([&] {
-      const int64_t item = q->Int(0);
-      const absl::Span<const uint8_t> hash = q->Blob(1);
+      const int64_t item = q->Int(1);
       if (!fresh.contains(item) || !impl.directory.IsOpen(item)) return absl::OkStatus();
-      if (hash.size() != kPdqCodeBytes) {
-        return absl::DataLossError(
-            absl::StrCat(db.path(), ": item ", item, " has a ", hash.size(), "-byte PDQ hash"));
-      }
-      ids.push_back(item);
-      codes.insert(codes.end(), hash.begin(), hash.end());
-      return absl::OkStatus();
+      return batch.AddRow(*q, db.path());
     });
     if (!s.ok()) return s;
   }
-
   // Withdrawals first (the directory flag stops matches at once), then
   // additions.
   for (const std::string& case_id : newly_withdrawn) {
     absl::StatusOr<std::vector<int64_t>> items = impl.store->ItemsOfCase(case_id);
     if (!items.ok()) return items.status();
     impl.directory.SetCase(case_id, /*withdrawn=*/true);
-    impl.index.Remove(*items);
+    if (absl::Status s = impl.RemoveItems(*items); !s.ok()) return s;
   }
-  if (absl::Status s = impl.index.Add(ids, codes); !s.ok()) return s;
+  if (absl::Status s = batch.ApplyTo(&impl.indexes); !s.ok()) return s;
   impl.refresh_pending.clear();
   impl.seen_max_item = max_item;
   impl.seen_max_signal = *max_signal;

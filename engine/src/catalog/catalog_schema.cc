@@ -58,8 +58,22 @@ CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 )sql";
 
+// Version 2: video. A video item keeps its duration and the interval its
+// frames were sampled at; a frame signal (frame_time set) is a run of
+// near-identical samples from frame_time to frame_end, standing for
+// frame_samples sampled moments, first shown as decoded frame frame_number.
+// Rows of version 1 (vPDQ imports) read as single-sample frames.
+constexpr std::string_view kVersion2 = R"sql(
+ALTER TABLE items ADD COLUMN duration REAL CHECK (duration IS NULL OR duration >= 0);
+ALTER TABLE items ADD COLUMN sample_interval REAL CHECK (sample_interval IS NULL OR sample_interval > 0);
+ALTER TABLE signals ADD COLUMN frame_end REAL;
+ALTER TABLE signals ADD COLUMN frame_samples INTEGER CHECK (frame_samples IS NULL OR frame_samples >= 1);
+ALTER TABLE signals ADD COLUMN frame_number INTEGER;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, kVersion1},
+    {2, kVersion2},
 };
 
 }  // namespace

@@ -34,6 +34,7 @@ absl::StatusOr<CatalogStats> Catalog::Stats() const {
       {&stats.cases_open, "SELECT count(*) FROM cases WHERE status = 'open'"},
       {&stats.cases_withdrawn, "SELECT count(*) FROM cases WHERE status = 'withdrawn'"},
       {&stats.items, "SELECT count(*) FROM items"},
+      {&stats.video_items, "SELECT count(*) FROM items WHERE media_kind = 'video'"},
       {&stats.pdq_hashes, "SELECT count(*) FROM signals WHERE type = 'pdq'"},
       {&stats.low_quality_hashes,
        "SELECT count(*) FROM signals WHERE type = 'pdq' AND quality < " + quality_min},
@@ -47,8 +48,11 @@ absl::StatusOr<CatalogStats> Catalog::Stats() const {
   absl::StatusOr<int64_t> version = db.QueryInt("PRAGMA user_version");
   if (!version.ok()) return version.status();
   stats.schema_version = static_cast<int>(*version);
-  stats.indexed_hashes = static_cast<int64_t>(impl_->index.size());
-  stats.index_memory_bytes = static_cast<int64_t>(impl_->index.MemoryBytes());
+  stats.indexed_hashes =
+      static_cast<int64_t>(impl_->indexes.images.size() + impl_->indexes.frames.size());
+  stats.indexed_frames = static_cast<int64_t>(impl_->indexes.frames.size());
+  stats.index_memory_bytes = static_cast<int64_t>(impl_->indexes.images.MemoryBytes() +
+                                                  impl_->indexes.frames.MemoryBytes());
   stats.file_bytes = FileSize(db.path()) + FileSize(db.path() + "-wal");
   stats.open_read_seconds = impl_->open_read_seconds;
   stats.open_index_seconds = impl_->open_index_seconds;

@@ -28,12 +28,14 @@ absl::StatusOr<CatalogStore> CatalogStore::Prepare(SqliteDb* db) {
       {&store.find_item_by_sha_,
        "SELECT id FROM items WHERE sha256 = ?2 AND case_id = ?1 ORDER BY id LIMIT 1"},
       {&store.insert_item_,
-       "INSERT INTO items (case_id, media_kind, sha256, size, enrolled_at, source_note) "
-       "VALUES (?1, ?2, ?3, ?4, ?5, ?6)"},
+       "INSERT INTO items (case_id, media_kind, sha256, size, enrolled_at, source_note, duration, "
+       "sample_interval) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"},
       {&store.insert_signal_,
-       "INSERT INTO signals (item_id, type, frame_time, hash, quality) VALUES (?1, ?2, ?3, ?4, "
-       "?5)"},
+       "INSERT INTO signals (item_id, type, frame_time, hash, quality, frame_end, frame_samples, "
+       "frame_number) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"},
       {&store.items_of_case_, "SELECT id FROM items WHERE case_id = ?1 ORDER BY id"},
+      {&store.frames_of_item_,
+       "SELECT id FROM signals WHERE item_id = ?1 AND frame_time IS NOT NULL ORDER BY id"},
       {&store.append_audit_,
        "INSERT INTO audit_log (action, operator, time, details) VALUES (?1, ?2, ?3, ?4)"},
   };
@@ -95,17 +97,42 @@ absl::StatusOr<int64_t> CatalogStore::InsertItem(const ItemRow& row) {
     q.BindBlob(3, row.sha256);
   }
   q.Bind(4, row.size).Bind(5, row.enrolled_at).Bind(6, row.source_note);
+  q.Bind(7, row.duration).Bind(8, row.sample_interval);
   if (absl::Status s = RunOnce(q); !s.ok()) return s;
   return db_->last_insert_rowid();
 }
 
-absl::Status CatalogStore::InsertSignal(const SignalRow& row) {
+absl::StatusOr<int64_t> CatalogStore::InsertSignal(const SignalRow& row) {
   insert_signal_->Bind(1, row.item)
       .Bind(2, row.type)
       .Bind(3, row.frame_time)
       .BindBlob(4, row.hash)
-      .Bind(5, row.quality);
-  return RunOnce(*insert_signal_);
+      .Bind(5, row.quality)
+      .Bind(6, row.frame_end)
+      .Bind(7, row.frame_samples)
+      .Bind(8, row.frame_number);
+  if (absl::Status s = RunOnce(*insert_signal_); !s.ok()) return s;
+  return db_->last_insert_rowid();
+}
+
+absl::StatusOr<std::vector<int64_t>> CatalogStore::FrameSignalsOfItems(
+    absl::Span<const int64_t> items) {
+  SqliteStatement& q = *frames_of_item_;
+  std::vector<int64_t> ids;
+  for (int64_t item : items) {
+    q.Bind(1, item);
+    for (;;) {
+      absl::StatusOr<bool> row = q.Step();
+      if (!row.ok()) {
+        q.Reset();
+        return row.status();
+      }
+      if (!*row) break;
+      ids.push_back(q.Int(0));
+    }
+    q.Reset();
+  }
+  return ids;
 }
 
 absl::StatusOr<std::vector<int64_t>> CatalogStore::ItemsOfCase(const std::string& case_id) {

@@ -34,6 +34,8 @@ struct ItemRow {
   std::optional<int64_t> size;       // bytes of the enrolled file
   std::string enrolled_at;
   std::string source_note;
+  std::optional<double> duration;         // videos: seconds
+  std::optional<double> sample_interval;  // videos: seconds between samples
 };
 
 struct SignalRow {
@@ -42,7 +44,17 @@ struct SignalRow {
   std::optional<double> frame_time;  // seconds into a video; none for images
   absl::Span<const uint8_t> hash;
   std::optional<int64_t> quality;  // none: unknown
+  // Video frames: the run's last sampled moment, its samples and the decoded
+  // frame number at frame_time.
+  std::optional<double> frame_end;
+  std::optional<int64_t> frame_samples;
+  std::optional<int64_t> frame_number;
 };
+
+// The columns of a stored PDQ signal that decide where it is indexed
+// (IndexBatch::Add), in this order, for SELECTs that feed the indexes.
+inline constexpr char kIndexedPdqColumns[] =
+    "id, item_id, hash, frame_time, frame_end, frame_samples";
 
 class CatalogStore {
  public:
@@ -58,8 +70,11 @@ class CatalogStore {
   absl::StatusOr<std::optional<int64_t>> FindItemBySha256(const std::string& case_id,
                                                           absl::Span<const uint8_t> sha256);
   absl::StatusOr<int64_t> InsertItem(const ItemRow& row);
-  absl::Status InsertSignal(const SignalRow& row);
+  // Returns the new signal's id.
+  absl::StatusOr<int64_t> InsertSignal(const SignalRow& row);
   absl::StatusOr<std::vector<int64_t>> ItemsOfCase(const std::string& case_id);
+  // Ids of the video frame signals of these items.
+  absl::StatusOr<std::vector<int64_t>> FrameSignalsOfItems(absl::Span<const int64_t> items);
 
   // action: enroll, withdraw, scan, import or export; details: a JSON object.
   absl::Status AppendAudit(std::string_view action, const std::string& operator_name,
@@ -72,7 +87,8 @@ class CatalogStore {
 
   SqliteDb* db_;
   std::optional<SqliteStatement> find_case_, create_case_, set_label_, withdraw_case_,
-      find_item_by_sha_, insert_item_, insert_signal_, items_of_case_, append_audit_;
+      find_item_by_sha_, insert_item_, insert_signal_, items_of_case_, append_audit_,
+      frames_of_item_;
 };
 
 }  // namespace hashwatch::catalog

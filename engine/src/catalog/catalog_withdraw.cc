@@ -30,7 +30,7 @@ absl::StatusOr<WithdrawResult> Catalog::Withdraw(const CaseId& case_id,
     // with: stop matching here too before returning, as promised.
     result.already_withdrawn = true;
     impl_->directory.SetCase(case_id, /*withdrawn=*/true);
-    impl_->index.Remove(*items);
+    if (absl::Status s = impl_->RemoveItems(*items); !s.ok()) return s;
     return result;
   }
   const std::string now = catalog::UtcTimestampNow();
@@ -43,7 +43,12 @@ absl::StatusOr<WithdrawResult> Catalog::Withdraw(const CaseId& case_id,
   // Committed. The directory flag stops matches at once (matchers check it
   // after searching); removing the codes then frees the index.
   impl_->directory.SetCase(case_id, /*withdrawn=*/true);
-  impl_->index.Remove(*items);
+  if (absl::Status s = impl_->RemoveItems(*items); !s.ok()) {
+    return absl::Status(s.code(), absl::StrCat("case '", case_id,
+                                               "' is withdrawn and matches nothing, but its "
+                                               "hashes stay in memory until reopened: ",
+                                               s.message()));
+  }
   return result;
 }
 

@@ -203,6 +203,7 @@ class Parser {
           absl::StrCat("timestamp must be seconds >= 0, got '", (*f)[3], "'"));
     }
     e->frame_time = t;
+    e->frame_number = frame;
     e->case_index = 0;
     return absl::OkStatus();
   }

@@ -32,26 +32,59 @@ struct Fd {
 
 }  // namespace
 
-absl::StatusOr<std::vector<uint8_t>> ReadFile(const std::string& path, int64_t max_bytes) {
-  Fd f{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
-  if (f.fd < 0) return ErrnoStatus(errno, "cannot open");
+absl::StatusOr<RegularFile> RegularFile::Open(const std::string& path, int64_t max_bytes) {
+  // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) return ErrnoStatus(errno, "cannot open");
+  Fd guard{fd};
   struct stat st;
-  if (::fstat(f.fd, &st) != 0) return ErrnoStatus(errno, "cannot stat");
+  if (::fstat(fd, &st) != 0) return ErrnoStatus(errno, "cannot stat");
   if (!S_ISREG(st.st_mode)) return absl::FailedPreconditionError("not a regular file");
   if (st.st_size > max_bytes) {
     return absl::OutOfRangeError(
         absl::StrCat("file is ", st.st_size, " bytes, over the limit of ", max_bytes));
   }
-  std::vector<uint8_t> bytes(static_cast<size_t>(st.st_size));
+  guard.fd = -1;
+  return RegularFile(fd, st.st_size);
+}
+
+RegularFile::RegularFile(RegularFile&& other) noexcept : fd_(other.fd_), size_(other.size_) {
+  other.fd_ = -1;
+}
+
+RegularFile& RegularFile::operator=(RegularFile&& other) noexcept {
+  if (this != &other) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = other.fd_;
+    size_ = other.size_;
+    other.fd_ = -1;
+  }
+  return *this;
+}
+
+RegularFile::~RegularFile() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+absl::StatusOr<size_t> RegularFile::ReadAt(int64_t offset, uint8_t* buffer, size_t n) const {
+  for (;;) {
+    const ssize_t got = ::pread(fd_, buffer, n, offset);
+    if (got >= 0) return static_cast<size_t>(got);
+    if (errno != EINTR) return ErrnoStatus(errno, "read failed");
+  }
+}
+
+absl::StatusOr<std::vector<uint8_t>> ReadFile(const std::string& path, int64_t max_bytes) {
+  absl::StatusOr<RegularFile> file = RegularFile::Open(path, max_bytes);
+  if (!file.ok()) return file.status();
+  std::vector<uint8_t> bytes(static_cast<size_t>(file->size()));
   size_t done = 0;
   while (done < bytes.size()) {
-    const ssize_t n = ::read(f.fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return ErrnoStatus(errno, "read failed");
-    }
-    if (n == 0) break;  // the file shrank while we read it
-    done += static_cast<size_t>(n);
+    absl::StatusOr<size_t> n = file->ReadAt(static_cast<int64_t>(done), bytes.data() + done,
+                                            bytes.size() - done);
+    if (!n.ok()) return n.status();
+    if (*n == 0) break;  // the file shrank while we read it
+    done += *n;
   }
   bytes.resize(done);
   return bytes;

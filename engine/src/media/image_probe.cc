@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <optional>
 #include <string>
 
 #include "absl/status/status.h"
@@ -244,18 +245,34 @@ std::string_view ImageFormatName(ImageFormat format) {
   return "unknown";
 }
 
+std::optional<ImageFormat> SniffImageFormat(absl::Span<const uint8_t> b) {
+  if (StartsWith(b, "\xFF\xD8\xFF", 3)) return ImageFormat::kJpeg;
+  if (StartsWith(b, "\x89PNG\r\n\x1A\n", 8)) return ImageFormat::kPng;
+  if (StartsWith(b, "GIF87a", 6) || StartsWith(b, "GIF89a", 6)) return ImageFormat::kGif;
+  if (StartsWith(b, "BM", 2)) return ImageFormat::kBmp;
+  if (StartsWith(b, "RIFF", 4) && b.size() >= 12 && std::memcmp(&b[8], "WEBP", 4) == 0) {
+    return ImageFormat::kWebp;
+  }
+  if (StartsWith(b, "II*\0", 4) || StartsWith(b, "MM\0*", 4)) return ImageFormat::kTiff;
+  return std::nullopt;
+}
+
 absl::StatusOr<ImageInfo> ProbeImage(absl::Span<const uint8_t> b) {
   if (b.empty()) return Invalid("empty file");
-  if (StartsWith(b, "\xFF\xD8\xFF", 3)) return ProbeJpeg(b);
-  if (StartsWith(b, "\x89PNG\r\n\x1A\n", 8)) return ProbePng(b);
-  if (StartsWith(b, "GIF87a", 6) || StartsWith(b, "GIF89a", 6)) return ProbeGif(b);
-  if (StartsWith(b, "BM", 2)) return ProbeBmp(b);
-  if (StartsWith(b, "RIFF", 4) && b.size() >= 12 && std::memcmp(&b[8], "WEBP", 4) == 0) {
-    return ProbeWebp(b);
+  const std::optional<ImageFormat> format = SniffImageFormat(b);
+  if (!format.has_value()) {
+    return Invalid(absl::StrCat("not a supported image: unrecognised signature in ", b.size(),
+                                " bytes (JPEG, PNG, WebP, BMP, TIFF and GIF are supported)"));
   }
-  if (StartsWith(b, "II*\0", 4) || StartsWith(b, "MM\0*", 4)) return ProbeTiff(b);
-  return Invalid(absl::StrCat("not a supported image: unrecognised signature in ", b.size(),
-                              " bytes (JPEG, PNG, WebP, BMP, TIFF and GIF are supported)"));
+  switch (*format) {
+    case ImageFormat::kJpeg: return ProbeJpeg(b);
+    case ImageFormat::kPng: return ProbePng(b);
+    case ImageFormat::kGif: return ProbeGif(b);
+    case ImageFormat::kBmp: return ProbeBmp(b);
+    case ImageFormat::kWebp: return ProbeWebp(b);
+    case ImageFormat::kTiff: return ProbeTiff(b);
+  }
+  return Invalid("unknown image format");
 }
 
 }  // namespace hashwatch::media

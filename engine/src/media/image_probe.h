@@ -11,6 +11,7 @@
 #define HASHWATCH_MEDIA_IMAGE_PROBE_H_
 
 #include <cstdint>
+#include <optional>
 #include <string_view>
 
 #include "absl/status/statusor.h"
@@ -27,6 +28,10 @@ struct ImageInfo {
   int64_t height = 0;
   int orientation = 1;  // EXIF orientation 1..8; 1 when absent
 };
+
+// The image format the leading bytes announce (16 bytes suffice), or none:
+// how images are told from videos, by content.
+std::optional<ImageFormat> SniffImageFormat(absl::Span<const uint8_t> head);
 
 // InvalidArgument for an unrecognised, malformed or truncated image, with a
 // message saying which ("truncated PNG: chunk IDAT at byte 33 needs 8192

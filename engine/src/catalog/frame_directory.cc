@@ -1,0 +1,48 @@
+#include "catalog/frame_directory.h"
+
+#include <algorithm>
+#include <mutex>
+
+#include "absl/strings/str_cat.h"
+
+namespace hashwatch::catalog {
+
+absl::Status FrameDirectory::Set(int64_t signal, const FrameRef& frame) {
+  if (signal < 1 || signal > kMaxSignalId || frame.item < 1 || frame.item > UINT32_MAX) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("frame ", signal, " of item ", frame.item, " is beyond the directory"));
+  }
+  std::unique_lock lock(mu_);
+  const size_t i = static_cast<size_t>(signal);
+  if (frames_.size() <= i) {
+    frames_.resize(std::max(i + 1, frames_.size() + frames_.size() / 2));
+  }
+  Packed& p = frames_[i];
+  if (p.item == 0) ++count_;
+  if (p.item != 0) item_samples_[p.item] -= p.samples;
+  p = {static_cast<uint32_t>(frame.item), static_cast<float>(frame.start),
+       static_cast<float>(frame.end), static_cast<uint32_t>(std::max(1, frame.samples))};
+  item_samples_[frame.item] += p.samples;
+  return absl::OkStatus();
+}
+
+std::optional<FrameRef> FrameDirectory::Lookup(int64_t signal) const {
+  std::shared_lock lock(mu_);
+  if (signal < 1 || static_cast<size_t>(signal) >= frames_.size()) return std::nullopt;
+  const Packed& p = frames_[static_cast<size_t>(signal)];
+  if (p.item == 0) return std::nullopt;
+  return FrameRef{p.item, p.start, p.end, static_cast<int>(p.samples)};
+}
+
+int64_t FrameDirectory::ItemSamples(int64_t item) const {
+  std::shared_lock lock(mu_);
+  auto it = item_samples_.find(item);
+  return it == item_samples_.end() ? 0 : it->second;
+}
+
+size_t FrameDirectory::size() const {
+  std::shared_lock lock(mu_);
+  return count_;
+}
+
+}  // namespace hashwatch::catalog

@@ -1,0 +1,49 @@
+#include "catalog/index_batch.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace hashwatch::catalog {
+
+void IndexBatch::Add(int64_t signal, int64_t item, absl::Span<const uint8_t> hash,
+                     std::optional<double> frame_time, std::optional<double> frame_end,
+                     std::optional<int64_t> frame_samples) {
+  if (!frame_time.has_value()) {
+    image_ids_.push_back(item);
+    image_codes_.insert(image_codes_.end(), hash.begin(), hash.end());
+    return;
+  }
+  frame_ids_.push_back(signal);
+  frame_codes_.insert(frame_codes_.end(), hash.begin(), hash.end());
+  FrameRef ref;
+  ref.item = item;
+  ref.start = *frame_time;
+  ref.end = std::max(*frame_time, frame_end.value_or(*frame_time));
+  ref.samples = static_cast<int>(std::clamp<int64_t>(frame_samples.value_or(1), 1, INT32_MAX));
+  frame_refs_.emplace_back(signal, ref);
+}
+
+absl::Status IndexBatch::AddRow(const SqliteStatement& row, const std::string& db_path) {
+  const int64_t signal = row.Int(0);
+  const int64_t item = row.Int(1);
+  const absl::Span<const uint8_t> hash = row.Blob(2);
+  if (hash.size() != kPdqCodeBytes) {
+    return absl::DataLossError(absl::StrCat(db_path, ": item ", item, " has a ", hash.size(),
+                                            "-byte PDQ hash (expected 32)"));
+  }
+  auto opt_double = [&](int c) {
+    return row.IsNull(c) ? std::nullopt : std::optional<double>(row.Double(c));
+  };
+  Add(signal, item, hash, opt_double(3), opt_double(4),
+      row.IsNull(5) ? std::nullopt : std::optional<int64_t>(row.Int(5)));
+  return absl::OkStatus();
+}
+
+absl::Status IndexBatch::ApplyTo(CatalogIndexes* indexes) const {
+  for (const auto& [signal, ref] : frame_refs_) {
+    if (absl::Status s = indexes->frame_directory.Set(signal, ref); !s.ok()) return s;
+  }
+  if (absl::Status s = indexes->images.Add(image_ids_, image_codes_); !s.ok()) return s;
+  return indexes->frames.Add(frame_ids_, frame_codes_);
+}
+
+}  // namespace hashwatch::catalog

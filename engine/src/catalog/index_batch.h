@@ -1,0 +1,62 @@
+// CatalogIndexes and IndexBatch: where a stored PDQ signal is indexed, decided
+// in one place for every path that feeds the indexes (opening, Refresh,
+// enrolment, import).
+//
+// - An image's (or an imported hash's) PDQ goes into `images`, under its item
+//   id: a search names the item.
+// - A video frame's PDQ (a signal with a frame time) goes into `frames`,
+//   under its signal id, and `frame_directory` maps that id to the item and
+//   the frame's run of the timeline: a search names the moment.
+//
+// Thread safety: CatalogIndexes' members are safe for concurrent readers and
+// writers (see each); an IndexBatch is filled and applied by one thread.
+#ifndef HASHWATCH_CATALOG_INDEX_BATCH_H_
+#define HASHWATCH_CATALOG_INDEX_BATCH_H_
+
+#include <cstdint>
+#include <optional>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/types/span.h"
+#include "catalog/frame_directory.h"
+#include "catalog/sqlite_db.h"
+#include "index/pdq_index.h"
+
+namespace hashwatch::catalog {
+
+struct CatalogIndexes {
+  PdqIndex images;  // ids: item ids
+  PdqIndex frames;  // ids: signal ids
+  FrameDirectory frame_directory;
+};
+
+class IndexBatch {
+ public:
+  // A stored PDQ signal. `frame_time` set makes it a video frame.
+  void Add(int64_t signal, int64_t item, absl::Span<const uint8_t> hash,
+           std::optional<double> frame_time, std::optional<double> frame_end,
+           std::optional<int64_t> frame_samples);
+  // The same from a row selected with kIndexedPdqColumns (catalog_store.h).
+  // DataLoss when the hash is not 32 bytes.
+  absl::Status AddRow(const SqliteStatement& row, const std::string& db_path);
+
+  // Frames' directory entries first (so a hit can always be placed), then
+  // both indexes.
+  absl::Status ApplyTo(CatalogIndexes* indexes) const;
+
+  size_t images() const { return image_ids_.size(); }
+  size_t frames() const { return frame_ids_.size(); }
+
+ private:
+  std::vector<int64_t> image_ids_;
+  std::vector<uint8_t> image_codes_;
+  std::vector<int64_t> frame_ids_;
+  std::vector<uint8_t> frame_codes_;
+  std::vector<std::pair<int64_t, FrameRef>> frame_refs_;
+};
+
+}  // namespace hashwatch::catalog
+
+#endif  // HASHWATCH_CATALOG_INDEX_BATCH_H_

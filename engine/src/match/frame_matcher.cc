@@ -1,0 +1,210 @@
+#include "match/frame_matcher.h"
+
+#include <algorithm>
+#include <map>
+#include <tuple>
+
+#include "absl/container/flat_hash_map.h"
+
+namespace hashwatch::match {
+namespace {
+
+// The nearest (distance, variant) of one query frame to one candidate.
+struct FrameCandidate {
+  Candidate candidate;
+  int query_frame = 0;
+  int variant = 0;
+};
+
+// Every candidate of every searchable frame, each (frame, item, ref frame)
+// once at its nearest variant.
+std::vector<FrameCandidate> SearchFrames(const std::vector<QueryFrame>& frames,
+                                         const CandidateSource& source,
+                                         const MatchOptions& options) {
+  std::vector<FrameCandidate> out;
+  std::vector<Candidate> found;
+  for (size_t f = 0; f < frames.size(); ++f) {
+    const Signal& pdq = *frames[f].pdq;
+    if (pdq.quality >= 0 && pdq.quality < options.min_quality) continue;
+    const bool variants = options.dihedral && pdq.variants.size() == kDihedralCount;
+    const int count = variants ? kDihedralCount : 1;
+    // (item, frame) -> index into out
+    absl::flat_hash_map<std::pair<int64_t, int64_t>, size_t> best;
+    for (int v = 0; v < count; ++v) {
+      const std::vector<uint8_t>& code = variants ? pdq.variants[v] : pdq.hash;
+      if (code.size() != 32) continue;
+      found.clear();
+      source.Search(code.data(), options.threshold, &found);
+      for (const Candidate& c : found) {
+        auto [it, inserted] = best.try_emplace({c.item, c.is_frame ? c.frame : -1}, out.size());
+        if (inserted) {
+          out.push_back({c, static_cast<int>(f), v});
+        } else if (c.distance < out[it->second].candidate.distance) {
+          out[it->second].candidate.distance = c.distance;
+          out[it->second].variant = v;
+        }
+      }
+    }
+  }
+  return out;
+}
+
+int Median(std::vector<int> values) {
+  if (values.empty()) return 0;
+  std::nth_element(values.begin(), values.begin() + values.size() / 2, values.end());
+  return values[values.size() / 2];
+}
+
+// The variant most hits agree on (the lowest on ties: the original first).
+Dihedral MajorityVariant(const std::vector<int>& variants) {
+  int counts[kDihedralCount] = {};
+  for (int v : variants) ++counts[v];
+  return static_cast<Dihedral>(std::max_element(counts, counts + kDihedralCount) - counts);
+}
+
+}  // namespace
+
+std::vector<Match> MatchFrames(const std::vector<QueryFrame>& frames, bool query_is_video,
+                               const CandidateSource& source, const FrameMatchOptions& options) {
+  const std::vector<FrameCandidate> hits = SearchFrames(frames, source, options.match);
+  int64_t total_samples = 0;
+  for (const QueryFrame& f : frames) total_samples += f.samples;
+  // The evidence a video match needs: min_frames sampled moments, fewer only
+  // for a query that has fewer, and never a single one for a video of two
+  // or more.
+  int needed = 1;
+  if (query_is_video) {
+    needed = static_cast<int>(std::min<int64_t>(options.match.min_frames, total_samples));
+    if (total_samples >= 2) needed = std::max(needed, 2);
+    needed = std::max(needed, 1);
+  }
+  std::vector<Match> matches;
+  auto add = [&](int64_t item, int distance, Dihedral variant, std::optional<MatchSpan> span) {
+    std::optional<CaseId> owner = source.OpenCase(item);
+    if (!owner.has_value()) return;  // withdrawn while we searched
+    Match m;
+    m.case_id = *std::move(owner);
+    m.item = item;
+    m.distance = distance;
+    m.variant = variant;
+    m.span = span;
+    matches.push_back(std::move(m));
+  };
+
+  if (!query_is_video) {
+    // A photo: each item once, at its nearest image or frame.
+    std::map<int64_t, const FrameCandidate*> nearest;
+    for (const FrameCandidate& h : hits) {
+      auto [it, inserted] = nearest.try_emplace(h.candidate.item, &h);
+      const FrameCandidate& cur = *it->second;
+      if (!inserted && std::tie(h.candidate.distance, h.variant, h.candidate.ref_start) <
+                           std::tie(cur.candidate.distance, cur.variant, cur.candidate.ref_start)) {
+        it->second = &h;
+      }
+    }
+    for (const auto& [item, h] : nearest) {
+      std::optional<MatchSpan> span;
+      if (h->candidate.is_frame) {
+        MatchSpan s;
+        s.ref_is_video = true;
+        s.ref_start = h->candidate.ref_start;
+        s.ref_end = h->candidate.ref_end;
+        s.query_share = 1;
+        const int64_t ref_total = source.VideoSamples(item);
+        s.ref_share = ref_total > 0 ? static_cast<double>(h->candidate.ref_samples) / ref_total : 0;
+        s.matched_frames = 1;
+        span = s;
+      }
+      add(item, h->candidate.distance, static_cast<Dihedral>(h->variant), span);
+    }
+  } else {
+    // Known videos: align in time.
+    std::vector<FrameHit> frame_hits;
+    std::vector<int> hit_variants;
+    // Known photos: runs of query frames that show them.
+    std::map<int64_t, std::vector<const FrameCandidate*>> photo_hits;
+    for (const FrameCandidate& h : hits) {
+      const QueryFrame& q = frames[h.query_frame];
+      if (!h.candidate.is_frame) {
+        photo_hits[h.candidate.item].push_back(&h);
+        continue;
+      }
+      FrameHit fh;
+      fh.ref = h.candidate.item;
+      fh.query_frame = h.query_frame;
+      fh.query_start = q.start;
+      fh.query_end = q.end;
+      fh.query_samples = q.samples;
+      fh.ref_frame = h.candidate.frame;
+      fh.ref_start = h.candidate.ref_start;
+      fh.ref_end = h.candidate.ref_end;
+      fh.ref_samples = h.candidate.ref_samples;
+      fh.distance = h.candidate.distance;
+      frame_hits.push_back(fh);
+      hit_variants.push_back(h.variant);
+    }
+    AlignOptions align = options.align;
+    align.min_samples = needed;
+    for (const AlignedSpan& a : AlignFrameHits(frame_hits, align)) {
+      MatchSpan s;
+      s.query_is_video = s.ref_is_video = true;
+      s.query_start = a.query_start;
+      s.query_end = a.query_end;
+      s.ref_start = a.ref_start;
+      s.ref_end = a.ref_end;
+      s.matched_frames = a.matched_samples;
+      s.query_share = total_samples > 0 ? static_cast<double>(a.matched_samples) / total_samples : 0;
+      const int64_t ref_total = source.VideoSamples(a.ref);
+      // The reference's sampled moments the span matched: its distinct
+      // runs, by their samples.
+      int64_t ref_covered = 0;
+      {
+        absl::flat_hash_map<int64_t, int> runs;
+        for (size_t i : a.hits) runs[frame_hits[i].ref_frame] = frame_hits[i].ref_samples;
+        for (const auto& [id, n] : runs) ref_covered += n;
+      }
+      s.ref_share = ref_total > 0 ? std::min(1.0, static_cast<double>(ref_covered) / ref_total) : 0;
+      std::vector<int> variants;
+      for (size_t i : a.hits) variants.push_back(hit_variants[i]);
+      add(a.ref, a.median_distance, MajorityVariant(variants), s);
+    }
+    for (auto& [item, list] : photo_hits) {
+      std::sort(list.begin(), list.end(), [&](const FrameCandidate* x, const FrameCandidate* y) {
+        return x->query_frame < y->query_frame;
+      });
+      // Consecutive query frames (gaps <= max_gap) showing the photo.
+      size_t begin = 0;
+      for (size_t k = 1; k <= list.size(); ++k) {
+        const bool split = k == list.size() || frames[list[k]->query_frame].start -
+                                                       frames[list[k - 1]->query_frame].end >
+                                                   options.align.max_gap;
+        if (!split) continue;
+        int samples = 0;
+        std::vector<int> distances, variants;
+        for (size_t j = begin; j < k; ++j) {
+          samples += frames[list[j]->query_frame].samples;
+          distances.push_back(list[j]->candidate.distance);
+          variants.push_back(list[j]->variant);
+        }
+        if (samples >= needed) {
+          MatchSpan s;
+          s.query_is_video = true;
+          s.query_start = frames[list[begin]->query_frame].start;
+          s.query_end = frames[list[k - 1]->query_frame].end;
+          s.matched_frames = samples;
+          s.query_share = total_samples > 0 ? static_cast<double>(samples) / total_samples : 0;
+          s.ref_share = 1;
+          add(item, Median(distances), MajorityVariant(variants), s);
+        }
+        begin = k;
+      }
+    }
+  }
+  std::sort(matches.begin(), matches.end(), [](const Match& a, const Match& b) {
+    const double qa = a.span ? a.span->query_start : 0, qb = b.span ? b.span->query_start : 0;
+    return std::tie(a.distance, a.item, qa) < std::tie(b.distance, b.item, qb);
+  });
+  return matches;
+}
+
+}  // namespace hashwatch::match

@@ -1,0 +1,71 @@
+// MatchFrames: the match stage. A query (a photo = one frame; a video = its
+// kept frames) is searched frame by frame in a CandidateSource (the catalog's
+// indexes), and the hits become matches:
+//   photo query, known photo   -> a match per item at its nearest distance
+//                                 (PDQ's usual rule: distance <= threshold);
+//   photo query, known video   -> a match per video at its nearest frame,
+//                                 with ref_start/ref_end: where in the video;
+//   video query, known video   -> time-aligned spans (temporal_aligner.h);
+//   video query, known photo   -> runs of query frames showing the photo
+//                                 (gaps <= AlignOptions::max_gap).
+// Video queries need `min_frames` matched sampled moments per match (fewer
+// only when the query has fewer), so a stray frame never matches alone.
+//
+// Thread safety: pure function of its inputs; the source must be safe for
+// concurrent Search calls if MatchFrames runs on several threads.
+#ifndef HASHWATCH_MATCH_FRAME_MATCHER_H_
+#define HASHWATCH_MATCH_FRAME_MATCHER_H_
+
+#include <cstdint>
+#include <vector>
+
+#include "hashwatch/catalog.h"
+#include "hashwatch/signal.h"
+#include "match/temporal_aligner.h"
+
+namespace hashwatch::match {
+
+// One known thing within the threshold of a searched code.
+struct Candidate {
+  int64_t item = 0;
+  int distance = 0;
+  // For a frame of a known video: its id and run (seconds) and samples.
+  bool is_frame = false;
+  int64_t frame = 0;
+  double ref_start = 0, ref_end = 0;
+  int ref_samples = 1;
+};
+
+// What the match stage needs from the catalog.
+class CandidateSource {
+ public:
+  virtual ~CandidateSource() = default;
+  // Appends every open (not withdrawn) known image and video frame within
+  // `threshold` of the 32-byte code.
+  virtual void Search(const uint8_t* code, int threshold, std::vector<Candidate>* out) const = 0;
+  // Sampled moments stored for a known video (0 when unknown).
+  virtual int64_t VideoSamples(int64_t item) const = 0;
+  // The case that owns an item, when it is open.
+  virtual std::optional<CaseId> OpenCase(int64_t item) const = 0;
+};
+
+// One frame of the query: a photo is one frame of one sample at time 0.
+struct QueryFrame {
+  double start = 0, end = 0;
+  int samples = 1;
+  const Signal* pdq = nullptr;  // type "pdq"; variants searched when present
+};
+
+struct FrameMatchOptions {
+  MatchOptions match;
+  AlignOptions align;
+};
+
+// `query_is_video`: false for a photo (exactly one frame). Frames below
+// match.min_quality are not searched.
+std::vector<Match> MatchFrames(const std::vector<QueryFrame>& frames, bool query_is_video,
+                               const CandidateSource& source, const FrameMatchOptions& options);
+
+}  // namespace hashwatch::match
+
+#endif  // HASHWATCH_MATCH_FRAME_MATCHER_H_

@@ -1,0 +1,234 @@
+// VideoHasher: the video pipeline's front door (bytes -> sampled frames ->
+// borders removed -> PDQ per frame, runs merged -> VideoSignals).
+#include "hashwatch/video_hasher.h"
+
+#include <algorithm>
+#include <cmath>
+#include <optional>
+#include <opencv2/imgproc.hpp>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "hashwatch/signal_type.h"
+#include "media/border_detector.h"
+#include "media/file_reader.h"
+#include "media/video_decoder.h"
+#include "signals/file_digests.h"
+#include "signals/pdq_hash.h"
+
+namespace hashwatch {
+namespace {
+
+constexpr size_t kDigestPiece = 1 << 20;
+
+int PdqDistance(const std::vector<uint8_t>& a, const std::vector<uint8_t>& b) {
+  int d = 0;
+  for (size_t i = 0; i < a.size() && i < b.size(); ++i) d += __builtin_popcount(a[i] ^ b[i]);
+  return d;
+}
+
+// Everything one HashFile/HashBytes call accumulates.
+class VideoPipeline {
+ public:
+  VideoPipeline(const VideoOptions& options, VideoSignals* out) : options_(options), out_(out) {}
+
+  absl::Status OnSample(media::SampledFrame&& sample) {
+    if (first_size_.empty()) first_size_ = sample.luma.size();
+    if (sample.luma.size() != first_size_) {
+      // The stream changed resolution: keep one geometry for the crop.
+      cv::resize(sample.luma, sample.luma, first_size_, 0, 0, cv::INTER_AREA);
+    }
+    if (!options_.remove_borders || decided_) return Hash(sample);
+    if (!detector_.has_value()) detector_.emplace(first_size_.width, first_size_.height);
+    detector_->AddFrame(sample.luma);
+    pending_.push_back(std::move(sample));
+    if (static_cast<int>(pending_.size()) >= options_.border_window) return Decide();
+    return absl::OkStatus();
+  }
+
+  // After the last sample.
+  absl::Status Finish() {
+    if (!decided_ && !pending_.empty()) return Decide();
+    return absl::OkStatus();
+  }
+
+  // The crop in the analysed frames' pixels.
+  cv::Rect crop() const { return crop_; }
+  cv::Size frame_size() const { return first_size_; }
+
+ private:
+  absl::Status Decide() {
+    decided_ = true;
+    crop_ = detector_->ContentRect();
+    std::vector<media::SampledFrame> pending = std::move(pending_);
+    pending_.clear();
+    for (media::SampledFrame& s : pending) {
+      if (absl::Status st = Hash(s); !st.ok()) return st;
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status Hash(const media::SampledFrame& sample) {
+    cv::Rect rect = crop_.area() > 0 ? crop_ : cv::Rect(cv::Point(0, 0), sample.luma.size());
+    rect &= cv::Rect(cv::Point(0, 0), sample.luma.size());
+    cv::Mat luma;
+    sample.luma(rect).convertTo(luma, CV_32F);
+    const signals::PdqResult pdq = signals::ComputePdq(luma, options_.variants);
+    std::vector<uint8_t> hash(pdq.hash.begin(), pdq.hash.end());
+    ++out_->sampled;
+    if (!out_->frames.empty() && options_.segment_distance > 0) {
+      VideoFrame& run = out_->frames.back();
+      if (PdqDistance(run.pdq.hash, hash) <= options_.segment_distance) {
+        run.end = sample.time;
+        ++run.samples;
+        return absl::OkStatus();
+      }
+    }
+    VideoFrame f;
+    f.start = f.end = sample.time;
+    f.frame_number = sample.frame_number;
+    f.pdq.type = "pdq";
+    f.pdq.hash = std::move(hash);
+    f.pdq.quality = pdq.quality;
+    if (options_.variants) {
+      for (const signals::PdqBits& v : pdq.dihedral) f.pdq.variants.emplace_back(v.begin(), v.end());
+    }
+    out_->frames.push_back(std::move(f));
+    return absl::OkStatus();
+  }
+
+  const VideoOptions& options_;
+  VideoSignals* out_;
+  cv::Size first_size_;
+  std::optional<media::BorderDetector> detector_;
+  std::vector<media::SampledFrame> pending_;
+  bool decided_ = false;
+  cv::Rect crop_;
+};
+
+absl::StatusOr<VideoSignals> HashVideo(const VideoOptions& options,
+                                       const media::VideoInput& input) {
+  VideoSignals out;
+  out.sample_interval = options.sample_interval;
+  media::VideoDecodeOptions decode;
+  decode.sample_interval = options.sample_interval;
+  decode.limits = options.limits;
+  VideoPipeline pipeline(options, &out);
+  media::VideoInfo info;
+  absl::Status decoded = media::DecodeVideo(
+      input, decode, [&](media::SampledFrame&& s) { return pipeline.OnSample(std::move(s)); },
+      &info);
+  if (!decoded.ok()) return decoded;
+  if (absl::Status s = pipeline.Finish(); !s.ok()) return s;
+
+  out.container = info.container;
+  out.codec = info.codec;
+  out.width = info.width;
+  out.height = info.height;
+  out.rotation = info.rotation;
+  out.frame_rate = info.frame_rate;
+  out.duration = info.duration;
+  out.decoded_frames = info.decoded_frames;
+  out.corrupt_packets = info.corrupt_packets;
+  out.truncated = info.truncated;
+  // The crop, from the analysed frame's pixels to full resolution.
+  const cv::Size analysed = pipeline.frame_size();
+  const cv::Rect crop = pipeline.crop();
+  if (crop.area() > 0 && analysed.width > 0 && analysed.height > 0) {
+    const double sx = static_cast<double>(out.width) / analysed.width;
+    const double sy = static_cast<double>(out.height) / analysed.height;
+    out.crop_x = static_cast<int>(std::lround(crop.x * sx));
+    out.crop_y = static_cast<int>(std::lround(crop.y * sy));
+    out.crop_width = std::min(out.width - out.crop_x, static_cast<int>(std::lround(crop.width * sx)));
+    out.crop_height =
+        std::min(out.height - out.crop_y, static_cast<int>(std::lround(crop.height * sy)));
+  } else {
+    out.crop_width = out.width;
+    out.crop_height = out.height;
+  }
+  if (info.truncated) {
+    out.warnings.push_back(absl::StrFormat(
+        "damaged or truncated: decoding stopped after %.1f s (%s); the frames before are hashed",
+        info.duration, info.truncation));
+  }
+  if (info.corrupt_packets > 0) {
+    out.warnings.push_back(
+        absl::StrCat(info.corrupt_packets, " corrupt packets were skipped"));
+  }
+  if (info.header_duration > 0 &&
+      std::abs(info.header_duration - info.duration) > std::max(2.0, 0.1 * info.header_duration)) {
+    out.warnings.push_back(absl::StrFormat(
+        "the container gives a duration of %.1f s, the frames span %.1f s", info.header_duration,
+        info.duration));
+  }
+  return out;
+}
+
+}  // namespace
+
+const Signal* VideoSignals::FindDigest(std::string_view type) const {
+  for (const Signal& s : digests) {
+    if (s.type == type) return &s;
+  }
+  return nullptr;
+}
+
+absl::StatusOr<VideoHasher> VideoHasher::Create(const VideoOptions& options) {
+  if (!(options.sample_interval > 0) || options.sample_interval > 3600) {
+    return absl::InvalidArgumentError("the sampling interval must be in (0, 3600] seconds");
+  }
+  if (options.segment_distance < 0 || options.segment_distance > 64) {
+    return absl::InvalidArgumentError("the segment distance must be in 0..64 bits");
+  }
+  if (options.border_window < 1) {
+    return absl::InvalidArgumentError("the border window must be at least one sample");
+  }
+  if (absl::StatusOr<signals::FileDigests> d = signals::FileDigests::Create(options.digests);
+      !d.ok()) {
+    return d.status();
+  }
+  return VideoHasher(options);
+}
+
+absl::StatusOr<VideoSignals> VideoHasher::HashFile(const std::string& path) const {
+  auto named = [&](const absl::Status& s) {
+    return absl::Status(s.code(), absl::StrCat(path, ": ", s.message()));
+  };
+  absl::StatusOr<media::RegularFile> file =
+      media::RegularFile::Open(path, options_.limits.max_video_bytes);
+  if (!file.ok()) return named(file.status());
+  absl::StatusOr<VideoSignals> out = HashVideo(options_, {.file = &*file, .bytes = {}});
+  if (!out.ok()) return named(out.status());
+  // Digests in a second sequential pass (the decoder seeks; the page cache
+  // makes this pass cheap).
+  absl::StatusOr<signals::FileDigests> digests = signals::FileDigests::Create(options_.digests);
+  if (!digests.ok()) return digests.status();
+  std::vector<uint8_t> piece(kDigestPiece);
+  for (int64_t offset = 0;;) {
+    absl::StatusOr<size_t> n = file->ReadAt(offset, piece.data(), piece.size());
+    if (!n.ok()) return named(n.status());
+    if (*n == 0) break;
+    digests->Update({piece.data(), *n});
+    offset += static_cast<int64_t>(*n);
+  }
+  absl::StatusOr<std::vector<Signal>> values = digests->Finish();
+  if (!values.ok()) return values.status();
+  out->digests = *std::move(values);
+  out->size = file->size();
+  return out;
+}
+
+absl::StatusOr<VideoSignals> VideoHasher::HashBytes(absl::Span<const uint8_t> bytes) const {
+  absl::StatusOr<VideoSignals> out = HashVideo(options_, {.file = nullptr, .bytes = bytes});
+  if (!out.ok()) return out;
+  absl::StatusOr<signals::FileDigests> digests = signals::FileDigests::Create(options_.digests);
+  if (!digests.ok()) return digests.status();
+  digests->Update(bytes);
+  absl::StatusOr<std::vector<Signal>> values = digests->Finish();
+  if (!values.ok()) return values.status();
+  out->digests = *std::move(values);
+  out->size = static_cast<int64_t>(bytes.size());
+  return out;
+}
+
+}  // namespace hashwatch
