@@ -11,7 +11,7 @@
 #   make_video_edits.sh --long REF1 REF2 ... OUT.mp4
 #       OUT.mp4: one ~LONG_SECONDS (default 180) s H.264 reference, 480x360 at 25 fps (LONG_SIZE, LONG_FPS),
 #       made of the REFs in order (each scaled to cover the frame and centre-cropped). When the REFs are
-#       shorter than that in total, a distinct lavfi pattern (life, gradients, cellauto, sierpinski) follows
+#       shorter than that in total, a distinct lavfi pattern (life, mandelbrot, cellauto, sierpinski, testsrc2) follows
 #       each REF to make up the length. Also writes OUT_excerpt.mp4 (a 10 s excerpt taken from inside the real
 #       clip nearest the middle, starting at a non-integer time), OUT.tsv (manifest row for the excerpt) and
 #       OUT.segments.tsv (`start	duration	source	source_start`, one row per segment).
@@ -339,14 +339,15 @@ long_mode() {
   done
   local target_frames=$((target * fps)) fill_each=0
   ((real_total >= target_frames)) || fill_each=$(((target_frames - real_total) / ${#refs[@]}))
-  # Cheap to render and to encode (the mandelbrot source takes seconds per second of footage at 480x360).
+  # Cheap to render and to encode (full-size mandelbrot takes seconds per second of footage), and the same
+  # on every run (FFmpeg 5.1's `gradients` source is not, even with a seed).
   local fillers=(
     "life=size=$((LW / 8))x$((LH / 8)):rate=$fps:seed=11:ratio=0.3:mold=10:life_color=#ffb020:death_color=#203060:mold_color=#102010,scale=$LW:$LH:flags=neighbor"
-    "gradients=size=${LW}x${LH}:rate=$fps:seed=3:speed=0.02:nb_colors=4"
+    "mandelbrot=size=$((LW / 2))x$((LH / 2)):rate=$fps:start_x=0.2925:start_y=0.0149:start_scale=1:end_scale=0.01:end_pts=300:maxiter=256,scale=$LW:$LH:flags=bicubic"
     "cellauto=size=$((LW / 4))x$((LH / 4)):rate=$fps:rule=30:seed=5:scroll=1,scale=$LW:$LH:flags=neighbor"
     "sierpinski=size=${LW}x${LH}:rate=$fps:seed=7:type=carpet"
     "life=size=$((LW / 6))x$((LH / 6)):rate=$fps:seed=99:ratio=0.12:mold=0:life_color=#40e0ff:death_color=#000000,scale=$LW:$LH:flags=neighbor"
-    "gradients=size=${LW}x${LH}:rate=$fps:seed=8:speed=0.03:nb_colors=6:type=radial"
+    "testsrc2=size=${LW}x${LH}:rate=$fps"
     "cellauto=size=$((LW / 4))x$((LH / 4)):rate=$fps:rule=110:seed=3:scroll=1,scale=$LW:$LH:flags=neighbor"
     "sierpinski=size=${LW}x${LH}:rate=$fps:seed=42:type=triangle"
   )
