@@ -19,6 +19,10 @@ constexpr const char* kUsage =
     "  catalog --n N [--db FILE]\n"
     "                        catalog open time (SQLite read + index build) at N\n"
     "                        hashes\n"
+    "  video DIR [--interval 1] [--repeat 3] [--json FILE] [--edits DIR --refs DIR]\n"
+    "        [--photos DIR] [--index-frames N]\n"
+    "                        VideoHasher speed against a vPDQ-style baseline;\n"
+    "                        localisation of edited copies; match time at N frames\n"
     "\n"
     "Run 'hashwatch-bench COMMAND --help' for a command's options.\n";
 
@@ -33,6 +37,7 @@ int main(int argc, char** argv) {
   if (cmd == "hash") return hashwatch::bench::RunHashBench(argc - 1, argv + 1);
   if (cmd == "search") return hashwatch::bench::RunSearchBench(argc - 1, argv + 1);
   if (cmd == "catalog") return hashwatch::bench::RunCatalogBench(argc - 1, argv + 1);
+  if (cmd == "video") return hashwatch::bench::RunVideoBench(argc - 1, argv + 1);
   std::fprintf(stderr, "hashwatch-bench: unknown command '%s'\n\n%s", argv[1], kUsage);
   return 2;
 }
