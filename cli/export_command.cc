@@ -14,6 +14,7 @@ struct ExportArgs {
   std::string case_id;
   std::string operator_name;
   std::string out;
+  int64_t video_item = 0;
 };
 
 int RunExport(const ExportArgs& args) {
@@ -21,7 +22,8 @@ int RunExport(const ExportArgs& args) {
   if (catalog == nullptr) return kExitUsage;
   ExportOptions options{.case_id = args.case_id,
                         .operator_name = args.operator_name,
-                        .destination = args.out == "-" ? "stdout" : args.out};
+                        .destination = args.out == "-" ? "stdout" : args.out,
+                        .video_item = args.video_item};
   absl::StatusOr<ExportResult> result = args.out == "-"
                                             ? catalog->ExportHashes(options, std::cout)
                                             : catalog->ExportHashesToFile(options, args.out);
@@ -32,6 +34,11 @@ int RunExport(const ExportArgs& args) {
   std::fprintf(stderr, "exported %lld hash(es) of %lld case(s) to %s\n",
                static_cast<long long>(result->hashes), static_cast<long long>(result->cases),
                options.destination.c_str());
+  if (result->videos_left_out > 0) {
+    std::fprintf(stderr,
+                 "%lld video(s) not in this list: export each with --video-item N (vPDQ)\n",
+                 static_cast<long long>(result->videos_left_out));
+  }
   return kExitOk;
 }
 
@@ -47,6 +54,8 @@ void RegisterExportCommand(CLI::App& app, int& exit_code) {
       "cases are never exported. The file is created owner-only (mode 0600), written\n"
       "completely or not at all, and the export is recorded in the audit log.\n"
       "'hashwatch import' reads it back.\n"
+      "Videos: --video-item N writes that video's frames as Meta's vPDQ text\n"
+      "(frame_number,quality,pdq_hex,timestamp per sampled moment) instead.\n"
       "Exit status: 0 written, 1 no such case or the write failed, 2 usage error or no\n"
       "usable catalog.\n"
       "Example: hashwatch export --db cases.db --case 2024-0113 case-2024-0113.csv\n"
@@ -55,7 +64,11 @@ void RegisterExportCommand(CLI::App& app, int& exit_code) {
   AddCaseOption(cmd, args->case_id, "Export only this case (default: every open case)",
                 /*required=*/false);
   AddOperatorOption(cmd, args->operator_name);
-  cmd->add_option("out", args->out, "The CSV file to write; '-' writes to stdout")
+  cmd->add_option("--video-item", args->video_item,
+                  "Write this video item's frames as a vPDQ list (item numbers: enroll/scan "
+                  "output)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("out", args->out, "The CSV (or vPDQ) file to write; '-' writes to stdout")
       ->required()
       ->type_name("OUT.csv");
   cmd->callback([args, &exit_code] { exit_code = RunExport(*args); });

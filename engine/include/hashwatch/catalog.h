@@ -214,11 +214,20 @@ struct ExportOptions {
   std::string operator_name;  // empty: DefaultOperatorName()
   // For the audit log: where the list went (a file name).
   std::string destination;
+  // Non-zero: write this video item's frames as Meta's vPDQ text
+  // ("frame_number,quality,pdq_hex,timestamp", one line per sampled moment,
+  // a run of near-identical frames repeated for each of its moments, the
+  // frame number being the moment's index) instead of the CSV list.
+  // ImportHashes reads it back as one video.
+  ItemId video_item = 0;
 };
 
 struct ExportResult {
-  int64_t hashes = 0;
+  int64_t hashes = 0;  // lines written
   int64_t cases = 0;
+  // CSV lists hold images and imported hashes; videos go out one at a time
+  // as vPDQ (ExportOptions::video_item): how many videos the CSV left out.
+  int64_t videos_left_out = 0;
 };
 
 // What one scan run did, for the audit log (no per-file details).

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <ostream>
@@ -32,9 +33,69 @@ std::string CsvField(const std::string& s) {
   return q + "\"";
 }
 
+// One video item's frames as vPDQ lines; the caller holds write_mu.
+absl::StatusOr<ExportResult> WriteVpdq(Catalog::Impl& impl, const ExportOptions& options,
+                                       std::ostream& out) {
+  absl::StatusOr<catalog::SqliteStatement> item = impl.db.Prepare(
+      "SELECT i.case_id, i.media_kind, coalesce(i.sample_interval, 0), c.status FROM items i "
+      "JOIN cases c ON c.id = i.case_id WHERE i.id = ?1");
+  if (!item.ok()) return item.status();
+  item->Bind(1, int64_t{options.video_item});
+  absl::StatusOr<bool> found = item->Step();
+  if (!found.ok()) return found.status();
+  if (!*found) {
+    return absl::NotFoundError(absl::StrCat("no item ", options.video_item, " in ", impl.db.path()));
+  }
+  const std::string case_id = item->Text(0);
+  if (item->Text(1) != "video") {
+    return absl::InvalidArgumentError(
+        absl::StrCat("item ", options.video_item, " is not a video (", item->Text(1), ")"));
+  }
+  if (!options.case_id.empty() && options.case_id != case_id) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("item ", options.video_item, " belongs to case '", case_id, "', not '",
+                     options.case_id, "'"));
+  }
+  if (item->Text(3) == "withdrawn") {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "case '", case_id, "' was withdrawn; withdrawn hashes are never exported"));
+  }
+  const double interval = item->Double(2);
+  absl::StatusOr<catalog::SqliteStatement> q = impl.db.Prepare(
+      "SELECT hash, coalesce(quality, 100), frame_time, coalesce(frame_end, frame_time), "
+      "coalesce(frame_samples, 1) FROM signals WHERE item_id = ?1 AND type = 'pdq' "
+      "AND frame_time IS NOT NULL ORDER BY frame_time, id");
+  if (!q.ok()) return q.status();
+  q->Bind(1, int64_t{options.video_item});
+  const SignalType* pdq = FindSignalType("pdq");
+  ExportResult result;
+  result.cases = 1;
+  char line[160];
+  absl::Status s = q->ForEachRow([&] {
+    const std::string hex = pdq->Format(q->Blob(0));
+    const double start = q->Double(2), end = q->Double(3);
+    const int64_t samples = q->Int(4);
+    for (int64_t k = 0; k < samples; ++k) {
+      // A run's moments are evenly spaced from its start to its end.
+      const double t = samples > 1 ? start + (end - start) * k / (samples - 1) : start;
+      const int64_t number = interval > 0 ? static_cast<int64_t>(std::llround(t / interval)) : 0;
+      std::snprintf(line, sizeof line, "%lld,%lld,%s,%.3f\n", static_cast<long long>(number),
+                    static_cast<long long>(q->Int(1)), hex.c_str(), t);
+      out << line;
+      ++result.hashes;
+    }
+    return absl::OkStatus();
+  });
+  if (!s.ok()) return s;
+  out.flush();
+  if (!out) return absl::UnavailableError("writing the vPDQ list failed");
+  return result;
+}
+
 // Writes the rows; the caller holds write_mu (the connection is shared).
 absl::StatusOr<ExportResult> WriteRows(Catalog::Impl& impl, const ExportOptions& options,
                                        std::ostream& out) {
+  if (options.video_item != 0) return WriteVpdq(impl, options, out);
   if (!options.case_id.empty()) {
     absl::StatusOr<std::optional<catalog::CaseRow>> found = impl.store->FindCase(options.case_id);
     if (!found.ok()) return found.status();
@@ -54,10 +115,11 @@ absl::StatusOr<ExportResult> WriteRows(Catalog::Impl& impl, const ExportOptions&
       options.case_id.empty()
           ? "SELECT s.hash, s.quality, i.case_id, c.label FROM signals s "
             "JOIN items i ON i.id = s.item_id JOIN cases c ON c.id = i.case_id "
-            "WHERE s.type = 'pdq' AND c.status = 'open' ORDER BY s.id"
+            "WHERE s.type = 'pdq' AND s.frame_time IS NULL AND c.status = 'open' ORDER BY s.id"
           : "SELECT s.hash, s.quality, i.case_id, c.label FROM items i "
             "JOIN signals s ON s.item_id = i.id JOIN cases c ON c.id = i.case_id "
-            "WHERE i.case_id = ?1 AND s.type = 'pdq' AND c.status = 'open' ORDER BY s.id");
+            "WHERE i.case_id = ?1 AND s.type = 'pdq' AND s.frame_time IS NULL AND "
+            "c.status = 'open' ORDER BY s.id");
   if (!q.ok()) return q.status();
   if (!options.case_id.empty()) q->Bind(1, options.case_id);
   const SignalType* pdq = FindSignalType("pdq");
@@ -84,6 +146,14 @@ absl::StatusOr<ExportResult> WriteRows(Catalog::Impl& impl, const ExportOptions&
   out.flush();
   if (!out) return absl::UnavailableError("writing the hash list failed");
   result.cases = static_cast<int64_t>(cases.size());
+  absl::StatusOr<catalog::SqliteStatement> videos = impl.db.Prepare(
+      "SELECT count(*) FROM items i JOIN cases c ON c.id = i.case_id "
+      "WHERE i.media_kind = 'video' AND c.status = 'open' AND (?1 = '' OR i.case_id = ?1)");
+  if (!videos.ok()) return videos.status();
+  videos->Bind(1, options.case_id);
+  absl::StatusOr<bool> counted = videos->Step();
+  if (!counted.ok()) return counted.status();
+  result.videos_left_out = videos->Int(0);
   return result;
 }
 
@@ -95,6 +165,7 @@ absl::Status AuditExport(Catalog::Impl& impl, const ExportOptions& options,
                                   .Add("destination", options.destination)
                                   .Add("hashes", result.hashes)
                                   .Add("cases", result.cases)
+                                  .Add("video_item", int64_t{options.video_item})
                                   .json();
   return impl.store->AppendAudit("export", catalog::OperatorOrDefault(options.operator_name), now,
                                  details);
