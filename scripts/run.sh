@@ -63,12 +63,15 @@ demo() {
   local db="$BUILD_DIR/demo/catalog.db"
   mkdir -p "$BUILD_DIR/demo"
   rm -f "$db" "$db-wal" "$db-shm"
-  say "enrolling testdata/known as case DEMO-1 into $db (hashes only)"
-  "$hw" enroll --db "$db" --case DEMO-1 --label "demo: testdata/known" "$ROOT/testdata/known"
-  say "scanning testdata/crawled"
-  "$hw" scan --db "$db" --format table "$ROOT/testdata/crawled"
-  say "expected (testdata/scan_expected.tsv): every edited copy matches its original except the 4% crop"
-  say "(36 bits away: PDQ's known weakness with crops); no unrelated photo matches"
+  say "enrolling testdata/known and testdata/video/street_vtest.mp4 as case DEMO-1 into $db (hashes only)"
+  "$hw" enroll --db "$db" --case DEMO-1 --label "demo: testdata/known" --format table \
+    "$ROOT/testdata/known" "$ROOT/testdata/video/street_vtest.mp4"
+  say "scanning testdata/crawled (photos) and testdata/crawled_video (videos)"
+  "$hw" scan --db "$db" --format table "$ROOT/testdata/crawled" "$ROOT/testdata/crawled_video"
+  say "expected (testdata/scan_expected.tsv, testdata/scan_expected_video.tsv): every edited photo matches"
+  say "its original except the 4% crop (36 bits away: PDQ's known weakness with crops); the re-posted"
+  say "video excerpt matches street_vtest.mp4 with its span (query 0-8 s = reference ~4.5-12.5 s);"
+  say "no unrelated photo or video matches"
 }
 
 run_tests() {
