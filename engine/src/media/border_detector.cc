@@ -2,68 +2,78 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <opencv2/imgproc.hpp>
+#include <utility>
 #include <vector>
 
 namespace hashwatch::media {
 namespace {
 
-// Share of a row's cells that must sit at the border level for the row to be
-// border: 98% tolerates a stray cell or two of a 128-cell row (a speck of dust
-// on a scan, a codec artefact) but not an object in a sky.
+// Share of a line's positions that must sit at the border level for the line
+// to be border: 98% tolerates a stray position or two of a 128-position line
+// (a speck of dust on a scan, a codec artefact) but not an object in a sky.
 constexpr double kBorderCellShare = 0.98;
-// Rows after the last border row that may be the soft edge: the 1-3 px
-// anti-aliased edge, plus JPEG ringing inside the 8x8 blocks that straddle the
-// boundary, span at most 2 cells once a frame is reduced 4x or more; the step
-// into picture must show within this many rows or the band is not a border.
-constexpr int kTransitionCells = 3;
-// The step into picture: at least this share of a row's cells must differ from
-// the border level by kContentLevelFactor x level_tolerance (or vary over time
-// that much). A padded picture differs along most of its edge row (measured
-// 0.6-1.0 on the test photos); a flat sky meeting a skyline, or a plain wall
-// meeting a person's silhouette, differs along only a small part of it.
+// The step into picture. Positions "turn" at the first line that differs
+// from the border level by kContentLevelFactor x level_tolerance (or varies
+// over time that much). Within the transition, either kEdgeShare of all
+// positions turn (a straight edge along most of the side), or kStepCellShare
+// turn and they are kStraightShare of those that turn within a further
+// kStraightDepthShare of the axis. A padded picture turns along most of its
+// edge at once (0.7-1.0 of the positions on the test photos; dark picture
+// next to a black bar turns later); a plain wall meeting a person's
+// silhouette, or a flat sky meeting a skyline, turns position by position
+// (an elliptic silhouette: 0.45 at once, 0.55 of those turning a little
+// deeper).
+constexpr double kEdgeShare = 0.6;
 constexpr double kStepCellShare = 0.4;
+constexpr double kStraightShare = 0.8;
+constexpr double kStraightDepthShare = 0.05;
 constexpr double kContentLevelFactor = 2.0;
 
-// Blurred fill. The fill/picture boundary must show as a rise to at least
-// this fraction of the picture's energy within kTransitionCells rows: a sharp
-// picture starts at full texture, while a depth-of-field blur or a sky thins
-// out gradually.
-constexpr double kStepEnergyRatio = 0.5;
-// Below this mean |gradient| (grey levels per cell) the picture itself is too
-// flat (a dark scene, fog) for energy ratios to mean anything: JPEG/H.264
-// noise alone reaches ~1 level per cell.
+// Blurred fill. The fill/picture boundary must show as a jump, within the
+// transition (kTransitionPixels), to kStepJump times the fill's own texture
+// and to at least kStepFloor of the picture's: a blurred fill is uniformly
+// smooth and a sharp picture starts at once (measured jumps of 10-50x), while
+// a depth-of-field blur or a sky thins out gradually.
+constexpr double kStepJump = 5.0;
+constexpr double kStepFloor = 0.25;
+// Below this texture (mean |second difference|, grey levels) the picture
+// itself is too flat (a dark scene, fog) for ratios to mean anything: codec
+// noise alone reaches ~1 level, sharp pictures measured 5-22.
 constexpr double kMinPictureEnergy = 3.0;
-// A fill band must be at least this share of its axis (and 2 cells): canvases
+// A fill band must be at least this share of its axis (and 2 lines): canvases
 // worth removing are 10-40% per side, and thin low-texture bands at the
 // frame's edge are common in photos.
 constexpr double kMinFillShare = 0.03;
-// The picture's reference energy is the median over this central share of the
-// rows (columns) left after uniform borders: with at most 40% removed per
+// The picture's reference texture is the median over this central share of
+// the lines left after uniform borders: with at most 40% removed per
 // side, the central 20% is always picture.
 constexpr double kCentreShare = 0.2;
 
-// Cells removed from each side, in grid cells.
-struct Cells {
+// The soft edge of a border: a 1-3 px anti-aliased edge plus JPEG ringing in
+// the 8x8 blocks straddling the boundary (up to 7 px into the border) and
+// chroma/H.264 smear. The step into picture must show within this many
+// pixels after the last border line (and within 2 lines).
+constexpr int kTransitionPixels = 12;
+
+// Lines removed from each side.
+struct Extents {
   int top = 0;
   int bottom = 0;
   int left = 0;
   int right = 0;
 };
 
-// The four sides as views in which the side is row 0 and the picture lies
-// towards higher rows: top as is, bottom flipped, left and right transposed.
-cv::Mat SideView(const cv::Mat& m, int side) {
+// Per-line view of one side of one axis: line 0 at the frame's edge.
+struct SideView {
+  cv::Mat mean, sd, texture;  // CV_32FC1, lines x positions
+  int transition = 2;         // lines
+};
+
+cv::Mat FlipLines(const cv::Mat& m) {
   cv::Mat out;
-  switch (side) {
-    case 0: out = m; break;
-    case 1: cv::flip(m, out, 0); break;
-    case 2: cv::transpose(m, out); break;
-    default:
-      cv::transpose(m, out);
-      cv::flip(out, out, 0);
-      break;
-  }
+  cv::flip(m, out, 0);
   return out;
 }
 
@@ -74,40 +84,52 @@ float Median(std::vector<float> v) {
   return *mid;
 }
 
-// Uniform border at row 0 of a side view: the rows, from row 0 on, whose cells
-// in columns [begin, end) keep row 0's level in space and time, followed by a
-// step into picture. 0 when there is none or it is longer than `limit`.
-int UniformExtent(const cv::Mat& mean, const cv::Mat& sd, int begin, int end, int limit,
-                  double tolerance) {
+// Uniform border at line 0 of a side: the lines, from line 0 on, whose
+// positions in [begin, end) keep line 0's level in space and time, followed by
+// a step into picture. 0 when there is none or it is longer than `limit`.
+int UniformExtent(const SideView& v, int begin, int end, int limit, double tolerance) {
   const int n = end - begin;
   if (n <= 0) return 0;
   const float level =
-      Median(std::vector<float>(mean.ptr<float>(0) + begin, mean.ptr<float>(0) + end));
-  auto share = [&](int y, double mean_tol, double sd_tol, bool inside) {
-    const float* m = mean.ptr<float>(y);
-    const float* s = sd.ptr<float>(y);
+      Median(std::vector<float>(v.mean.ptr<float>(0) + begin, v.mean.ptr<float>(0) + end));
+  auto share = [&](int y, double tol) {
+    const float* m = v.mean.ptr<float>(y);
+    const float* s = v.sd.ptr<float>(y);
     int count = 0;
-    for (int x = begin; x < end; ++x) {
-      const bool within = std::abs(m[x] - level) <= mean_tol && s[x] <= sd_tol;
-      count += within == inside;
-    }
+    for (int x = begin; x < end; ++x) count += std::abs(m[x] - level) <= tol && s[x] <= tol;
     return static_cast<double>(count) / n;
   };
   int k = 0;
-  while (k < mean.rows && share(k, tolerance, tolerance, true) >= kBorderCellShare) ++k;
+  while (k < v.mean.rows && share(k, tolerance) >= kBorderCellShare) ++k;
   if (k == 0 || k > limit) return 0;
+  // The step: how many positions turn to picture within the transition, and
+  // how many a little deeper. Padding ends along a straight line, so nearly
+  // all positions that turn at all turn at once; a silhouette against a wall
+  // or a skyline against a flat sky turns position by position.
   const double content = kContentLevelFactor * tolerance;
-  for (int y = k; y < std::min(k + kTransitionCells, mean.rows); ++y) {
-    if (share(y, content, content, false) >= kStepCellShare) return k;
+  const int near_end = std::min(k + v.transition, v.mean.rows);
+  const int deep_end = std::min(
+      near_end + std::max(2, static_cast<int>(kStraightDepthShare * v.mean.rows)), v.mean.rows);
+  int near = 0, deep = 0;
+  for (int x = begin; x < end; ++x) {
+    for (int y = k; y < deep_end; ++y) {
+      if (std::abs(v.mean.at<float>(y, x) - level) > content || v.sd.at<float>(y, x) > content) {
+        near += y < near_end;
+        ++deep;
+        break;
+      }
+    }
   }
-  return 0;
+  const bool step =
+      near >= kEdgeShare * n || (near >= kStepCellShare * n && near >= kStraightShare * deep);
+  return step ? k : 0;
 }
 
-// Mean along each line of `g` (rows of a side view) over columns [begin, end).
-std::vector<float> LineMeans(const cv::Mat& g, int row_begin, int row_end, int begin, int end) {
+// Mean texture of each line over positions [begin, end), lines [0, lines).
+std::vector<float> LineTexture(const cv::Mat& texture, int lines, int begin, int end) {
   std::vector<float> out;
-  for (int y = row_begin; y < row_end; ++y) {
-    const float* p = g.ptr<float>(y);
+  for (int y = 0; y < lines; ++y) {
+    const float* p = texture.ptr<float>(y);
     double s = 0;
     for (int x = begin; x < end; ++x) s += p[x];
     out.push_back(end > begin ? static_cast<float>(s / (end - begin)) : 0.0f);
@@ -115,41 +137,124 @@ std::vector<float> LineMeans(const cv::Mat& g, int row_begin, int row_end, int b
   return out;
 }
 
-// Low-energy band at the start of `e`, ending in a step; 0 when none.
-int FillExtent(const std::vector<float>& e, double picture, double ratio, int min_cells,
-               int limit) {
+// Low-texture band at the start of `e`, ending in a step; 0 when none.
+int FillExtent(const std::vector<float>& e, double picture, double ratio, int min_lines, int limit,
+               int transition) {
   const int n = static_cast<int>(e.size());
   int t = 0;
   while (t < n && e[t] <= ratio * picture) ++t;
-  if (t < min_cells || t > limit) return 0;
-  for (int y = t; y < std::min(t + kTransitionCells, n); ++y) {
-    if (e[y] >= kStepEnergyRatio * picture) return t;
+  if (t < min_lines || t > limit) return 0;
+  // The fill's own level next to the boundary, against which the step is seen.
+  double fill = 0;
+  const int tail = std::min(t, transition + 1);
+  for (int y = t - tail; y < t; ++y) fill += e[y] / tail;
+  const double step = std::max(kStepJump * fill, kStepFloor * picture);
+  for (int y = t; y < std::min(t + transition, n); ++y) {
+    // The last line under the ratio may still hold a little picture (a line
+    // straddling the boundary): it is kept.
+    if (e[y] >= step) return t - 1;
   }
   return 0;
 }
 
-// Blurred fill on both ends of the lines [begin, end) of a side view pair:
-// `g` holds the gradient along the lines (|dx| for rows). Returns the cells to
-// remove from each end (the same for both), or 0.
-int CentredFill(const cv::Mat& g, int begin, int end, int span_begin, int span_end, int limit_begin,
-                int limit_end, int axis_cells, const BorderOptions& options) {
-  const int lines = end - begin;
-  // Skip the outermost cell of the span on each side: next to a removed
-  // uniform border it holds the soft edge, whose gradient is not the fill's.
-  span_begin += 1;
-  span_end -= 2;  // also the last difference, which reaches the next cell
-  if (lines < 8 || span_end - span_begin < 4) return 0;
-  const std::vector<float> e = LineMeans(g, begin, end, span_begin, span_end);
+// Blurred fill at both ends of one axis, within the lines [first, last) and
+// positions [begin, end) left by the uniform borders. Returns the lines to
+// remove at each end (the same for both, see the header), or 0.
+int CentredFill(const SideView& v, int first, int last, int begin, int end, int limit_first,
+                int limit_last, const BorderOptions& options) {
+  const int lines = last - first;
+  // Skip two positions at each end of the span: next to a removed uniform
+  // border they hold the soft edge, whose second difference is not the fill's.
+  begin += 2;
+  end -= 2;
+  if (lines < 16 || end - begin < 4) return 0;
+  std::vector<float> e = LineTexture(v.texture, v.texture.rows, begin, end);
+  e = std::vector<float>(e.begin() + first, e.begin() + last);
   const int c0 = static_cast<int>(lines * (0.5 - kCentreShare / 2));
   const int c1 = std::max(c0 + 1, static_cast<int>(lines * (0.5 + kCentreShare / 2)));
   const double picture = Median(std::vector<float>(e.begin() + c0, e.begin() + c1));
   if (picture < kMinPictureEnergy) return 0;
-  const int min_cells = std::max(2, static_cast<int>(std::ceil(kMinFillShare * axis_cells)));
-  const int a = FillExtent(e, picture, options.fill_energy_ratio, min_cells, limit_begin);
-  if (a == 0) return 0;
+  const int min_lines = std::max(2, static_cast<int>(std::ceil(kMinFillShare * v.texture.rows)));
+  const double ratio = options.fill_energy_ratio;
+  const int a = FillExtent(e, picture, ratio, min_lines, limit_first, v.transition);
+  if (a <= 0) return 0;
   const std::vector<float> reversed(e.rbegin(), e.rend());
-  const int b = FillExtent(reversed, picture, options.fill_energy_ratio, min_cells, limit_end);
-  return std::min(a, b);
+  const int b = FillExtent(reversed, picture, ratio, min_lines, limit_last, v.transition);
+  return std::max(0, std::min(a, b));
+}
+
+// Means of runs of `coarse` values of `line` into `out` (`positions` runs).
+// A run is sampled at up to kRunSamples evenly spaced values: a position only
+// averages out noise, which 3 samples next to the vertical averaging of the
+// other profile do well enough, and this loop is the larger part of
+// AddFrame's cost. Loops run along the positions (long) rather than within a
+// run (short).
+constexpr int kRunSamples = 3;
+template <typename Value>
+void RunMeans(const Value* __restrict line, int coarse, float* __restrict out, int positions) {
+  const int step = std::max(1, (coarse + kRunSamples - 1) / kRunSamples);
+  const int first = step / 2;
+  for (int c = 0; c < positions; ++c) out[c] = static_cast<float>(line[first + c * coarse]);
+  int samples = 1;
+  for (int k = first + step; k < coarse; k += step, ++samples) {
+    const Value* p = line + k;
+    for (int c = 0; c < positions; ++c) out[c] += static_cast<float>(p[c * coarse]);
+  }
+  const float scale = 1.0f / static_cast<float>(samples);
+  for (int c = 0; c < positions; ++c) out[c] *= scale;
+}
+
+// Means of `fine` x `coarse` pixel blocks of the top-left part of `src`, in
+// one pass: `rows` gets, per line of `fine_y` pixel rows, the means over
+// `coarse_x` columns; `columns` (stored positions x lines, transposed) gets,
+// per line of `fine_x` pixel columns, the means over `coarse_y` rows
+// (coarse_y a multiple of fine_y). Pixel rows are summed first (vectorised),
+// then blocks along them.
+template <typename Pixel, typename Sum>
+void BlockMeans(const cv::Mat& src, int fine_x, int fine_y, int coarse_x, int coarse_y,
+                cv::Mat& rows, cv::Mat& columns, std::vector<Sum>& buffer) {
+  const int used = std::max(rows.cols * coarse_x, columns.cols * fine_x);
+  buffer.resize(2 * static_cast<size_t>(used));
+  Sum* __restrict line = buffer.data();
+  Sum* __restrict band = buffer.data() + used;
+  std::fill(band, band + used, Sum{0});
+  const int lines_per_band = coarse_y / fine_y;
+  // Bands of 4 lines or more take every other line, like RunMeans.
+  const int band_step = lines_per_band >= 4 ? 2 : 1;
+  const int band_lines = (lines_per_band + band_step - 1) / band_step;
+  const float column_scale = 1.0f / static_cast<float>(fine_x * fine_y * band_lines);
+  for (int ly = 0; ly < rows.rows; ++ly) {
+    const int cy = ly / lines_per_band;
+    const bool to_band = cy < columns.rows && (ly % lines_per_band) % band_step == 0;
+    if (fine_y == 1) {  // the common case: no copy of the pixel row
+      const Pixel* __restrict p = src.ptr<Pixel>(ly);
+      RunMeans(p, coarse_x, rows.ptr<float>(ly), rows.cols);
+      if (to_band) {
+        for (int x = 0; x < used; ++x) band[x] += p[x];
+      }
+    } else {
+      std::fill(line, line + used, Sum{0});
+      for (int r = 0; r < fine_y; ++r) {
+        const Pixel* __restrict p = src.ptr<Pixel>(ly * fine_y + r);
+        for (int x = 0; x < used; ++x) line[x] += p[x];
+      }
+      float* out = rows.ptr<float>(ly);
+      RunMeans(line, coarse_x, out, rows.cols);
+      for (int cx = 0; cx < rows.cols; ++cx) out[cx] /= static_cast<float>(fine_y);
+      if (to_band) {
+        for (int x = 0; x < used; ++x) band[x] += line[x];
+      }
+    }
+    if (cy >= columns.rows || (ly + 1) % lines_per_band != 0) continue;
+    float* __restrict out = columns.ptr<float>(cy);
+    std::fill(out, out + columns.cols, 0.0f);
+    for (int k = 0; k < fine_x; ++k) {
+      for (int lx = 0; lx < columns.cols; ++lx)
+        out[lx] += static_cast<float>(band[lx * fine_x + k]);
+    }
+    for (int lx = 0; lx < columns.cols; ++lx) out[lx] *= column_scale;
+    std::fill(band, band + used, Sum{0});
+  }
 }
 
 }  // namespace
@@ -157,108 +262,157 @@ int CentredFill(const cv::Mat& g, int begin, int end, int span_begin, int span_e
 BorderDetector::BorderDetector(int width, int height, BorderOptions options)
     : width_(width), height_(height), options_(options) {
   if (width_ < 1 || height_ < 1) return;
+  // Whole blocks of pixels: the block means cost a few adds per pixel, where
+  // cv::resize(INTER_AREA) to a size that does not divide the frame took
+  // 5-6 ms for 720p. The last pixels of an axis (less than a block) are not
+  // looked at; they go with the last line.
   const int side = std::max(8, options_.analysis_side);
-  grid_ = cv::Size(std::min(width_, side), std::min(height_, side));
-  sum_ = cv::Mat::zeros(grid_, CV_64FC1);
-  sum_sq_ = cv::Mat::zeros(grid_, CV_64FC1);
-  grad_x_ = cv::Mat::zeros(grid_, CV_64FC1);
-  grad_y_ = cv::Mat::zeros(grid_, CV_64FC1);
+  for (auto [axis, length] : {std::pair{&rows_, height_}, std::pair{&columns_, width_}}) {
+    axis->length = length;
+    axis->fine = std::max(1, length / (4 * side));
+    axis->coarse = std::max(1, (length / side) / axis->fine) * axis->fine;
+  }
+  const cv::Size row_grid(width_ / columns_.coarse, height_ / rows_.fine);
+  const cv::Size column_grid(width_ / columns_.fine, height_ / rows_.coarse);  // transposed
+  columns_.transposed = true;
+  for (auto [axis, grid] : {std::pair{&rows_, row_grid}, std::pair{&columns_, column_grid}}) {
+    axis->sum = cv::Mat::zeros(grid, CV_64FC1);
+    axis->sum_sq = cv::Mat::zeros(grid, CV_64FC1);
+    axis->texture = cv::Mat::zeros(grid, CV_64FC1);
+    axis->frame.create(grid, CV_32FC1);
+  }
 }
 
 void BorderDetector::AddFrame(const cv::Mat& luma) {
-  if (sum_.empty() || luma.empty()) return;
+  if (rows_.sum.empty() || luma.empty()) return;
   if (luma.type() != CV_8UC1 && luma.type() != CV_32FC1) return;
-  if (luma.size() == grid_) {
-    luma.convertTo(cells_, CV_32F);
-  } else if (luma.type() == CV_8UC1) {
-    // Reducing in 8 bits is several times faster than converting the whole
-    // frame to float first; the rounding (0.5 level) is far below tolerance.
-    cv::resize(luma, small_, grid_, 0, 0, cv::INTER_AREA);
-    small_.convertTo(cells_, CV_32F);
+  const cv::Mat* src = &luma;
+  int fine_x = columns_.fine, fine_y = rows_.fine;
+  if (luma.size() != cv::Size(width_, height_)) {
+    // A frame of another size: onto the fine grid, where a line is a pixel.
+    cv::resize(luma, reduced_, cv::Size(width_ / fine_x, height_ / fine_y), 0, 0, cv::INTER_AREA);
+    src = &reduced_;
+    fine_x = fine_y = 1;
+  }
+  const int coarse_x = columns_.coarse / columns_.fine * fine_x;
+  const int coarse_y = rows_.coarse / rows_.fine * fine_y;
+  if (src->type() == CV_8UC1) {
+    BlockMeans<uint8_t, uint32_t>(*src, fine_x, fine_y, coarse_x, coarse_y, rows_.frame,
+                                  columns_.frame, sums_u32_);
   } else {
-    cv::resize(luma, cells_, grid_, 0, 0, cv::INTER_AREA);
+    BlockMeans<float, float>(*src, fine_x, fine_y, coarse_x, coarse_y, rows_.frame, columns_.frame,
+                             sums_f32_);
   }
-  cv::accumulate(cells_, sum_);
-  cv::accumulateSquare(cells_, sum_sq_);
-  for (int y = 0; y < grid_.height; ++y) {
-    const float* c = cells_.ptr<float>(y);
-    const float* below = cells_.ptr<float>(std::min(y + 1, grid_.height - 1));
-    double* gx = grad_x_.ptr<double>(y);
-    double* gy = grad_y_.ptr<double>(y);
-    for (int x = 0; x + 1 < grid_.width; ++x) gx[x] += std::abs(c[x + 1] - c[x]);
-    for (int x = 0; x < grid_.width; ++x) gy[x] += std::abs(below[x] - c[x]);
-  }
+  Accumulate(rows_);
+  Accumulate(columns_);
   ++frames_;
+}
+
+void BorderDetector::Accumulate(Axis& axis) {
+  cv::accumulate(axis.frame, axis.sum);
+  cv::accumulateSquare(axis.frame, axis.sum_sq);
+  // Second differences along the lines: a blur of sigma s positions keeps
+  // only ~1/s^2 of them, where first differences keep ~1/s, so blurred fill
+  // stands out against even a soft picture (fill/picture measured
+  // 0.02-0.06).
+  const cv::Mat& c = axis.frame;
+  if (!axis.transposed) {
+    for (int y = 0; y < c.rows; ++y) {
+      const float* v = c.ptr<float>(y);
+      double* t = axis.texture.ptr<double>(y);
+      for (int x = 1; x + 1 < c.cols; ++x) t[x] += std::abs(v[x - 1] - 2 * v[x] + v[x + 1]);
+    }
+  } else {
+    for (int y = 1; y + 1 < c.rows; ++y) {
+      const float* above = c.ptr<float>(y - 1);
+      const float* v = c.ptr<float>(y);
+      const float* below = c.ptr<float>(y + 1);
+      double* t = axis.texture.ptr<double>(y);
+      for (int x = 0; x < c.cols; ++x) t[x] += std::abs(above[x] - 2 * v[x] + below[x]);
+    }
+  }
 }
 
 cv::Rect BorderDetector::ContentRect() const {
   const cv::Rect whole(0, 0, std::max(width_, 0), std::max(height_, 0));
   if (frames_ == 0) return whole;
   const double n = frames_;
-  cv::Mat mean, sq, sd, gx, gy;
-  sum_.convertTo(mean, CV_32F, 1.0 / n);
-  sum_sq_.convertTo(sq, CV_32F, 1.0 / n);
-  cv::Mat var = sq - mean.mul(mean);
-  cv::max(var, 0.0, var);
-  cv::sqrt(var, sd);
-  grad_x_.convertTo(gx, CV_32F, 1.0 / n);
-  grad_y_.convertTo(gy, CV_32F, 1.0 / n);
-
-  const int w = grid_.width;
-  const int h = grid_.height;
-  const double max_share = std::clamp(options_.max_border_fraction, 0.0, 0.49);
-  const int limit_rows = static_cast<int>(max_share * h);
-  const int limit_cols = static_cast<int>(max_share * w);
-  cv::Mat mean_view[4], sd_view[4];
+  // Side views: 0 top, 1 bottom (rows_), 2 left, 3 right (columns_).
+  SideView views[4];
   for (int side = 0; side < 4; ++side) {
-    mean_view[side] = SideView(mean, side);
-    sd_view[side] = SideView(sd, side);
+    const Axis& axis = side < 2 ? rows_ : columns_;
+    SideView& v = views[side];
+    cv::Mat sq, var;
+    axis.sum.convertTo(v.mean, CV_32F, 1.0 / n);
+    axis.sum_sq.convertTo(sq, CV_32F, 1.0 / n);
+    var = sq - v.mean.mul(v.mean);
+    cv::max(var, 0.0, var);
+    cv::sqrt(var, v.sd);
+    axis.texture.convertTo(v.texture, CV_32F, 1.0 / n);
+    if (axis.transposed) {
+      cv::transpose(v.mean, v.mean);
+      cv::transpose(v.sd, v.sd);
+      cv::transpose(v.texture, v.texture);
+    }
+    if (side % 2 == 1) {
+      v.mean = FlipLines(v.mean);
+      v.sd = FlipLines(v.sd);
+      v.texture = FlipLines(v.texture);
+    }
+    v.transition = std::max(2, (kTransitionPixels + axis.fine - 1) / axis.fine);
   }
+  const int row_lines = views[0].mean.rows, row_positions = views[0].mean.cols;
+  const int column_lines = views[2].mean.rows, column_positions = views[2].mean.cols;
+  const double max_share = std::clamp(options_.max_border_fraction, 0.0, 0.49);
+  const int row_limit = static_cast<int>(max_share * row_lines);
+  const int column_limit = static_cast<int>(max_share * column_lines);
+  // Lines of one axis removed -> the span of positions left on the other.
+  // Lines removed from the ends of one axis -> the positions left along it
+  // (for the other axis' lines), rounded inwards.
+  auto span = [](int removed_a, int removed_b, int lines, const Axis& axis, int positions) {
+    const int begin = (removed_a * axis.fine + axis.coarse - 1) / axis.coarse;
+    const int end = std::min(positions, (lines - removed_b) * axis.fine / axis.coarse);
+    return std::pair{begin, end};
+  };
 
   // Uniform borders. Each side is measured across the span the other two
   // sides leave, so bars of different colours on adjacent sides still work;
   // two or three rounds settle it.
-  Cells cells;
+  Extents ext;
+  const double tol = options_.level_tolerance;
   for (int round = 0; round < 3; ++round) {
-    Cells next;
-    const double tol = options_.level_tolerance;
-    next.top =
-        UniformExtent(mean_view[0], sd_view[0], cells.left, w - cells.right, limit_rows, tol);
-    next.bottom =
-        UniformExtent(mean_view[1], sd_view[1], cells.left, w - cells.right, limit_rows, tol);
-    next.left =
-        UniformExtent(mean_view[2], sd_view[2], cells.top, h - cells.bottom, limit_cols, tol);
-    next.right =
-        UniformExtent(mean_view[3], sd_view[3], cells.top, h - cells.bottom, limit_cols, tol);
-    const bool same = next.top == cells.top && next.bottom == cells.bottom &&
-                      next.left == cells.left && next.right == cells.right;
-    cells = next;
+    Extents next;
+    const auto [rb, re] = span(ext.left, ext.right, column_lines, columns_, row_positions);
+    const auto [cb, ce] = span(ext.top, ext.bottom, row_lines, rows_, column_positions);
+    next.top = UniformExtent(views[0], rb, re, row_limit, tol);
+    next.bottom = UniformExtent(views[1], rb, re, row_limit, tol);
+    next.left = UniformExtent(views[2], cb, ce, column_limit, tol);
+    next.right = UniformExtent(views[3], cb, ce, column_limit, tol);
+    const bool same = next.top == ext.top && next.bottom == ext.bottom && next.left == ext.left &&
+                      next.right == ext.right;
+    ext = next;
     if (same) break;
   }
 
   if (options_.detect_blurred_fill) {
-    // Rows: texture along each row (|dx|); columns: along each column (|dy|),
-    // taken through a transpose so both use the same line code.
-    const int rows = CentredFill(gx, cells.top, h - cells.bottom, cells.left, w - cells.right,
-                                 limit_rows - cells.top, limit_rows - cells.bottom, h, options_);
-    cv::Mat gy_t;
-    cv::transpose(gy, gy_t);
-    const int cols = CentredFill(gy_t, cells.left, w - cells.right, cells.top, h - cells.bottom,
-                                 limit_cols - cells.left, limit_cols - cells.right, w, options_);
-    cells.top += rows;
-    cells.bottom += rows;
-    cells.left += cols;
-    cells.right += cols;
+    const auto [rb, re] = span(ext.left, ext.right, column_lines, columns_, row_positions);
+    const auto [cb, ce] = span(ext.top, ext.bottom, row_lines, rows_, column_positions);
+    const int rows = CentredFill(views[0], ext.top, row_lines - ext.bottom, rb, re,
+                                 row_limit - ext.top, row_limit - ext.bottom, options_);
+    const int cols = CentredFill(views[2], ext.left, column_lines - ext.right, cb, ce,
+                                 column_limit - ext.left, column_limit - ext.right, options_);
+    ext.top += rows;
+    ext.bottom += rows;
+    ext.left += cols;
+    ext.right += cols;
   }
 
-  // Grid cells to pixels, rounding outwards: a cell that straddles the
-  // boundary is kept, so no picture pixel is ever cut by the rounding.
-  const double sy = static_cast<double>(height_) / h;
-  const double sx = static_cast<double>(width_) / w;
-  const int top = static_cast<int>(std::floor(cells.top * sy));
-  const int bottom = static_cast<int>(std::ceil((h - cells.bottom) * sy));
-  const int left = static_cast<int>(std::floor(cells.left * sx));
-  const int right = static_cast<int>(std::ceil((w - cells.right) * sx));
+  // Lines to pixels. The last pixels of an axis (under one line) go with the
+  // last line.
+  const int top = ext.top * rows_.fine;
+  const int bottom = ext.bottom == 0 ? height_ : (row_lines - ext.bottom) * rows_.fine;
+  const int left = ext.left * columns_.fine;
+  const int right = ext.right == 0 ? width_ : (column_lines - ext.right) * columns_.fine;
   const cv::Rect rect(left, top, right - left, bottom - top);
   return rect.empty() ? whole : (rect & whole);
 }
