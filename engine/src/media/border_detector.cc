@@ -38,6 +38,15 @@ constexpr double kContentLevelFactor = 2.0;
 // a depth-of-field blur or a sky thins out gradually.
 constexpr double kStepJump = 5.0;
 constexpr double kStepFloor = 0.25;
+// The seam: a jump across lines at least kSeamJump times the fill's own
+// (a blurred fill changes by a fraction of a grey level per line; where it
+// meets the picture the mean jump measured 5-30 levels) and at least
+// kMinSeamJump grey levels.
+constexpr double kSeamJump = 8.0;
+constexpr double kMinSeamJump = 4.0;
+// Fill bands at the two ends that differ by at most this many lines are a
+// centred picture whose centring was rounded (odd sizes, scaling).
+constexpr int kCentringSlack = 2;
 // Below this texture (mean |second difference|, grey levels) the picture
 // itself is too flat (a dark scene, fog) for ratios to mean anything: codec
 // noise alone reaches ~1 level, sharp pictures measured 5-22.
@@ -67,8 +76,8 @@ struct Extents {
 
 // Per-line view of one side of one axis: line 0 at the frame's edge.
 struct SideView {
-  cv::Mat mean, sd, texture;  // CV_32FC1, lines x positions
-  int transition = 2;         // lines
+  cv::Mat mean, sd, texture, across;  // CV_32FC1, lines x positions
+  int transition = 2;                 // lines
 };
 
 cv::Mat FlipLines(const cv::Mat& m) {
@@ -137,13 +146,26 @@ std::vector<float> LineTexture(const cv::Mat& texture, int lines, int begin, int
   return out;
 }
 
-// Low-texture band at the start of `e`, ending in a step; 0 when none.
-int FillExtent(const std::vector<float>& e, double picture, double ratio, int min_lines, int limit,
-               int transition) {
+// Low-texture band at the start of `e`, ending in a boundary; 0 when none.
+// `d[i]`: mean |jump| between lines i - 1 and i. The boundary is either the
+// first line where the jump across lines leaps above the fill's own (the
+// straight seam where a blurred copy meets the picture, found even when the
+// picture's edge is itself soft, e.g. a shallow depth of field), or a leap in
+// texture within the transition after the band (a sharp picture).
+int FillExtent(const std::vector<float>& e, const std::vector<float>& d, double picture,
+               double ratio, int min_lines, int limit, int transition) {
   const int n = static_cast<int>(e.size());
   int t = 0;
   while (t < n && e[t] <= ratio * picture) ++t;
-  if (t < min_lines || t > limit) return 0;
+  if (t < min_lines) return 0;
+  const double seam = std::max(
+      kMinSeamJump, kSeamJump * Median(std::vector<float>(d.begin() + 1, d.begin() + min_lines)));
+  for (int y = min_lines; y < std::min(t + transition, n); ++y) {
+    // Line y is the first that differs from the fill (it may straddle the
+    // seam: it is kept); every line before it continues the fill.
+    if (d[y] >= seam) return y <= limit ? y : 0;
+  }
+  if (t > limit) return 0;
   // The fill's own level next to the boundary, against which the step is seen.
   double fill = 0;
   const int tail = std::min(t, transition + 1);
@@ -159,28 +181,39 @@ int FillExtent(const std::vector<float>& e, double picture, double ratio, int mi
 
 // Blurred fill at both ends of one axis, within the lines [first, last) and
 // positions [begin, end) left by the uniform borders. Returns the lines to
-// remove at each end (the same for both, see the header), or 0.
-int CentredFill(const SideView& v, int first, int last, int begin, int end, int limit_first,
-                int limit_last, const BorderOptions& options) {
+// remove at each end, or {0, 0}: each end's own band when the two agree
+// within kCentringSlack lines (a centred picture, rounded), else the smaller
+// band at both (see the header).
+std::pair<int, int> CentredFill(const SideView& v, int first, int last, int begin, int end,
+                                int limit_first, int limit_last, const BorderOptions& options) {
   const int lines = last - first;
   // Skip two positions at each end of the span: next to a removed uniform
   // border they hold the soft edge, whose second difference is not the fill's.
   begin += 2;
   end -= 2;
-  if (lines < 16 || end - begin < 4) return 0;
+  if (lines < 16 || end - begin < 4) return {0, 0};
   std::vector<float> e = LineTexture(v.texture, v.texture.rows, begin, end);
   e = std::vector<float>(e.begin() + first, e.begin() + last);
+  std::vector<float> d = LineTexture(v.across, v.across.rows, begin, end);
+  d = std::vector<float>(d.begin() + first, d.begin() + last);
+  d[0] = 0;  // the jump into the first line comes from a removed border
+  // Seen from the far end: the jump between reversed lines i - 1 and i.
+  std::vector<float> d_reversed(d.size(), 0.0f);
+  for (int i = 1; i < lines; ++i) d_reversed[i] = d[lines - i];
   const int c0 = static_cast<int>(lines * (0.5 - kCentreShare / 2));
   const int c1 = std::max(c0 + 1, static_cast<int>(lines * (0.5 + kCentreShare / 2)));
   const double picture = Median(std::vector<float>(e.begin() + c0, e.begin() + c1));
-  if (picture < kMinPictureEnergy) return 0;
+  if (picture < kMinPictureEnergy) return {0, 0};
   const int min_lines = std::max(2, static_cast<int>(std::ceil(kMinFillShare * v.texture.rows)));
   const double ratio = options.fill_energy_ratio;
-  const int a = FillExtent(e, picture, ratio, min_lines, limit_first, v.transition);
-  if (a <= 0) return 0;
+  const int a = FillExtent(e, d, picture, ratio, min_lines, limit_first, v.transition);
+  if (a <= 0) return {0, 0};
   const std::vector<float> reversed(e.rbegin(), e.rend());
-  const int b = FillExtent(reversed, picture, ratio, min_lines, limit_last, v.transition);
-  return std::max(0, std::min(a, b));
+  const int b =
+      FillExtent(reversed, d_reversed, picture, ratio, min_lines, limit_last, v.transition);
+  if (a <= 0 || b <= 0) return {0, 0};
+  if (std::abs(a - b) <= kCentringSlack) return {a, b};
+  return {std::min(a, b), std::min(a, b)};
 }
 
 // Means of runs of `coarse` values of `line` into `out` (`positions` runs).
@@ -279,6 +312,7 @@ BorderDetector::BorderDetector(int width, int height, BorderOptions options)
     axis->sum = cv::Mat::zeros(grid, CV_64FC1);
     axis->sum_sq = cv::Mat::zeros(grid, CV_64FC1);
     axis->texture = cv::Mat::zeros(grid, CV_64FC1);
+    axis->across = cv::Mat::zeros(grid, CV_64FC1);
     axis->frame.create(grid, CV_32FC1);
   }
 }
@@ -321,8 +355,18 @@ void BorderDetector::Accumulate(Axis& axis) {
       const float* v = c.ptr<float>(y);
       double* t = axis.texture.ptr<double>(y);
       for (int x = 1; x + 1 < c.cols; ++x) t[x] += std::abs(v[x - 1] - 2 * v[x] + v[x + 1]);
+      if (y == 0) continue;
+      // The jump across lines, from line y - 1 into line y.
+      const float* previous = c.ptr<float>(y - 1);
+      double* a = axis.across.ptr<double>(y);
+      for (int x = 0; x < c.cols; ++x) a[x] += std::abs(v[x] - previous[x]);
     }
   } else {
+    for (int y = 0; y < c.rows; ++y) {
+      const float* v = c.ptr<float>(y);
+      double* a = axis.across.ptr<double>(y);
+      for (int x = 1; x < c.cols; ++x) a[x] += std::abs(v[x] - v[x - 1]);
+    }
     for (int y = 1; y + 1 < c.rows; ++y) {
       const float* above = c.ptr<float>(y - 1);
       const float* v = c.ptr<float>(y);
@@ -337,10 +381,11 @@ cv::Rect BorderDetector::ContentRect() const {
   const cv::Rect whole(0, 0, std::max(width_, 0), std::max(height_, 0));
   if (frames_ == 0) return whole;
   const double n = frames_;
-  // Side views: 0 top, 1 bottom (rows_), 2 left, 3 right (columns_).
+  // Side views: 0 top, 1 bottom (rows_), 2 left, 3 right (columns_). The far
+  // sides are the near ones flipped; only uniform borders look at them.
   SideView views[4];
-  for (int side = 0; side < 4; ++side) {
-    const Axis& axis = side < 2 ? rows_ : columns_;
+  for (int side = 0; side < 4; side += 2) {
+    const Axis& axis = side == 0 ? rows_ : columns_;
     SideView& v = views[side];
     cv::Mat sq, var;
     axis.sum.convertTo(v.mean, CV_32F, 1.0 / n);
@@ -349,17 +394,18 @@ cv::Rect BorderDetector::ContentRect() const {
     cv::max(var, 0.0, var);
     cv::sqrt(var, v.sd);
     axis.texture.convertTo(v.texture, CV_32F, 1.0 / n);
+    axis.across.convertTo(v.across, CV_32F, 1.0 / n);
     if (axis.transposed) {
       cv::transpose(v.mean, v.mean);
       cv::transpose(v.sd, v.sd);
       cv::transpose(v.texture, v.texture);
-    }
-    if (side % 2 == 1) {
-      v.mean = FlipLines(v.mean);
-      v.sd = FlipLines(v.sd);
-      v.texture = FlipLines(v.texture);
+      cv::transpose(v.across, v.across);
     }
     v.transition = std::max(2, (kTransitionPixels + axis.fine - 1) / axis.fine);
+    SideView& far = views[side + 1];
+    far.mean = FlipLines(v.mean);
+    far.sd = FlipLines(v.sd);
+    far.transition = v.transition;
   }
   const int row_lines = views[0].mean.rows, row_positions = views[0].mean.cols;
   const int column_lines = views[2].mean.rows, column_positions = views[2].mean.cols;
@@ -397,14 +443,15 @@ cv::Rect BorderDetector::ContentRect() const {
   if (options_.detect_blurred_fill) {
     const auto [rb, re] = span(ext.left, ext.right, column_lines, columns_, row_positions);
     const auto [cb, ce] = span(ext.top, ext.bottom, row_lines, rows_, column_positions);
-    const int rows = CentredFill(views[0], ext.top, row_lines - ext.bottom, rb, re,
-                                 row_limit - ext.top, row_limit - ext.bottom, options_);
-    const int cols = CentredFill(views[2], ext.left, column_lines - ext.right, cb, ce,
-                                 column_limit - ext.left, column_limit - ext.right, options_);
-    ext.top += rows;
-    ext.bottom += rows;
-    ext.left += cols;
-    ext.right += cols;
+    const auto [top, bottom] = CentredFill(views[0], ext.top, row_lines - ext.bottom, rb, re,
+                                           row_limit - ext.top, row_limit - ext.bottom, options_);
+    const auto [left, right] =
+        CentredFill(views[2], ext.left, column_lines - ext.right, cb, ce, column_limit - ext.left,
+                    column_limit - ext.right, options_);
+    ext.top += top;
+    ext.bottom += bottom;
+    ext.left += left;
+    ext.right += right;
   }
 
   // Lines to pixels. The last pixels of an axis (under one line) go with the

@@ -9,10 +9,11 @@
 //  - Blurred fill: the "vertical video" re-upload, a picture centred on a
 //    larger canvas filled with a blurred enlarged copy of itself. Bands on BOTH
 //    opposite sides whose texture (second differences, summed over all
-//    frames) is far below the picture's, each ending in a sharp step; the
-//    smaller of the two
-//    bands is removed from both sides (a centred layout), so that a low-texture
-//    part of the picture next to the fill (a sky) is never cut.
+//    frames) is far below the picture's, each ending in a seam (a straight
+//    line where the level jumps) or a sharp rise in texture. Each band is
+//    removed when the two agree within 2 lines (a centred layout); otherwise
+//    the smaller from both, so that a low-texture part of the picture next to
+//    the fill (a sky) is never cut.
 // Precision comes first: when in doubt nothing is removed, since cutting real
 // picture costs more matches than leaving a thin border. The rectangle may keep
 // a few pixels of padding (a soft or JPEG-ringing edge, one line of fill).
@@ -21,10 +22,12 @@
 // one per axis: lines across the axis (1 pixel thick up to 4 x analysis_side
 // pixels of axis, so edges are placed to the pixel) by positions along them
 // (each averaging about length / analysis_side pixels, which brings codec
-// noise down). Only sums over frames are kept: memory is constant (~2 MB for
-// 720p) and AddFrame reads each pixel about once: ~6.4 M instructions and
-// 0.45-0.6 ms CPU for a 1280x720 frame, measured on a busy 2-core machine.
-// ContentRect() costs about as much as one AddFrame plus allocations.
+// noise down). Only sums over frames are kept: memory is constant (~3 MB for
+// 720p) and AddFrame reads each pixel about once: ~7 M instructions, 0.6-0.7
+// ms CPU for a 1280x720 frame (measured on a busy 2-core machine; a decoder
+// that hands over a reduced frame, <= 256 px, pays a tenth of that).
+// ContentRect() costs a few ms at 720p (allocations and per-line scans): call
+// it once per video, not per frame.
 //
 // Thread safety: not thread-safe; use one detector per video (or image).
 // ContentRect() is const and may be called between AddFrame calls.
@@ -94,13 +97,14 @@ class BorderDetector {
   // (1 pixel up to 4 x analysis_side pixels, so edges are placed to the
   // pixel); a position averages `coarse` pixels along the line, which brings
   // codec noise down. Summed over frames (CV_64FC1, lines x positions): level,
-  // squared level, and |second difference| along the line (texture).
+  // squared level, |second difference| along the line (texture) and |jump|
+  // from the previous line (across).
   struct Axis {
     int length = 0;           // pixels
     int fine = 1;             // pixels per line
     int coarse = 1;           // pixels per position (a multiple of fine)
     bool transposed = false;  // maps stored positions x lines
-    cv::Mat sum, sum_sq, texture;
+    cv::Mat sum, sum_sq, texture, across;
     cv::Mat frame;  // scratch: the current frame's line x position means, CV_32FC1
   };
   void Accumulate(Axis& axis);
