@@ -717,7 +717,7 @@ class IndexCandidates final : public match::CandidateSource {
       out->push_back(c);
     }
   }
-  int64_t VideoSamples(int64_t item) const override { return frames_.ItemSamples(item); }
+  double VideoEnd(int64_t item) const override { return frames_.ItemEnd(item); }
   std::optional<CaseId> OpenCase(int64_t) const override { return CaseId("bench"); }
 
  private:
@@ -738,7 +738,7 @@ class PrecomputedCandidates final : public match::CandidateSource {
     if (it == found_.end()) return live_.Search(code, threshold, out);
     out->insert(out->end(), it->second.begin(), it->second.end());
   }
-  int64_t VideoSamples(int64_t item) const override { return live_.VideoSamples(item); }
+  double VideoEnd(int64_t item) const override { return live_.VideoEnd(item); }
   std::optional<CaseId> OpenCase(int64_t item) const override { return live_.OpenCase(item); }
 
  private:

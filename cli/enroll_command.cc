@@ -98,7 +98,7 @@ void RegisterEnrollCommand(CLI::App& app, int& exit_code) {
       "into the same case is recognised and not stored again. Hashes with PDQ quality\n"
       "below 50 (flat or tiny images) are stored but will not match; they are flagged.\n"
       "Videos (any container and codec FFmpeg decodes, recognised by content) are\n"
-      "sampled every 0.25 s after border removal; runs of near-identical frames are\n"
+      "hashed frame by frame after border removal; runs of near-identical frames are\n"
       "stored once with their time span, plus the file's SHA-256 and MD5.\n"
       "One record per file (jsonl: path, case, item, media, pdq or duration/frames,\n"
       "quality, indexed).\n"

@@ -150,8 +150,8 @@ void RegisterHashCommand(CLI::App& app, int& exit_code) {
                   "pHash), sha256, md5")
       ->capture_default_str();
   cmd->add_option("--interval", args->interval,
-                  "Videos: seconds of the timeline between sampled frames")
-      ->check(CLI::Range(0.01, 3600.0))
+                  "Videos: seconds of the timeline between sampled frames (0: every frame)")
+      ->check(CLI::Range(0.0, 3600.0))
       ->capture_default_str();
   cmd->add_flag("--keep-borders", args->keep_borders,
                 "Videos: hash whole frames (do not remove letterbox bars or blurred fills)");

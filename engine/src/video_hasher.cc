@@ -174,8 +174,9 @@ const Signal* VideoSignals::FindDigest(std::string_view type) const {
 }
 
 absl::StatusOr<VideoHasher> VideoHasher::Create(const VideoOptions& options) {
-  if (!(options.sample_interval > 0) || options.sample_interval > 3600) {
-    return absl::InvalidArgumentError("the sampling interval must be in (0, 3600] seconds");
+  if (!(options.sample_interval >= 0) || options.sample_interval > 3600) {
+    return absl::InvalidArgumentError(
+        "the sampling interval must be in [0, 3600] seconds (0: every frame)");
   }
   if (options.segment_distance < 0 || options.segment_distance > 64) {
     return absl::InvalidArgumentError("the segment distance must be in 0..64 bits");

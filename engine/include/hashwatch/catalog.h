@@ -71,12 +71,15 @@ struct CatalogOptions {
   int index_min_quality = 50;
   // Limits for the media that EnrollFile/MatchFile and friends decode.
   DecodeLimits limits;
-  // Seconds between the sampled moments of an enrolled video. Finer than
-  // queries' sampling, so a query sampled at any phase (a copy that starts
-  // a fraction of a second later, or runs at another frame rate) finds a
-  // reference sample close in time; runs of near-identical frames are stored
-  // once, so a static scene costs one hash however long it lasts.
-  double reference_interval = 0.25;
+  // Seconds between the sampled moments of an enrolled video; 0 (the
+  // default) hashes every frame. A query is sampled once a second at its own
+  // phase (a copy that starts a fraction of a second later, or runs at
+  // another frame rate), so the reference must hold the frame it sampled:
+  // with handheld footage, frames 1/20 s apart are already 24-56 bits apart
+  // (docs/video.md), so 0.25 s sampling missed such copies. Runs of
+  // near-identical frames are stored once, so a static scene costs one hash
+  // however long it lasts.
+  double reference_interval = 0;
   // Seconds between the sampled moments of a query video (vPDQ's 1/s).
   double query_interval = 1.0;
 };
@@ -137,9 +140,10 @@ struct MatchSpan {
   // The reference's matching part, seconds; set when the reference is a video.
   bool ref_is_video = false;
   double ref_start = 0, ref_end = 0;
-  // vPDQ's two percentages, as fractions 0..1: the share of the query's
-  // sampled moments that matched, and the share of the reference's sampled
-  // moments that the span covers.
+  // Like vPDQ's two percentages, as fractions 0..1: the share of the query's
+  // sampled moments that matched, and the share of the reference's timeline
+  // that the span covers (references are hashed frame by frame and queries
+  // once a second, so counting frames would understate it).
   double query_share = 0;
   double ref_share = 0;
   int matched_frames = 0;  // the query's sampled moments that matched
@@ -216,8 +220,8 @@ struct ExportOptions {
   std::string destination;
   // Non-zero: write this video item's frames as Meta's vPDQ text
   // ("frame_number,quality,pdq_hex,timestamp", one line per sampled moment,
-  // a run of near-identical frames repeated for each of its moments, the
-  // frame number being the moment's index) instead of the CSV list.
+  // a run of near-identical frames repeated for each of its moments) instead
+  // of the CSV list.
   // ImportHashes reads it back as one video.
   ItemId video_item = 0;
 };

@@ -40,9 +40,9 @@ namespace hashwatch {
 
 struct VideoOptions {
   // Seconds of the video's timeline between sampled moments (vPDQ's default
-  // is one frame per second). The catalog enrols references at a finer
-  // interval (CatalogOptions::reference_interval) so that a query sampled
-  // at any phase finds a reference sample close in time.
+  // is one frame per second); 0 hashes every decoded frame. The catalog
+  // enrols references frame by frame (CatalogOptions::reference_interval)
+  // so that a query sampled at any phase finds the very frame it sampled.
   double sample_interval = 1.0;
   // Consecutive samples whose PDQ is within this many bits of the run's first
   // sample are one frame with a start and an end. 0 keeps every sample.

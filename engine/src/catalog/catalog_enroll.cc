@@ -160,7 +160,11 @@ absl::StatusOr<EnrollResult> StoreVideo(Catalog::Impl& impl, const EnrollRequest
                                                    .enrolled_at = now,
                                                    .source_note = request.source_note,
                                                    .duration = video.duration,
-                                                   .sample_interval = video.sample_interval});
+                                                   .sample_interval =
+                                                       video.sample_interval > 0
+                                                           ? std::optional<double>(
+                                                                 video.sample_interval)
+                                                           : std::nullopt});
   if (!item.ok()) return item.status();
   catalog::IndexBatch batch;
   for (const VideoFrame& f : video.frames) {

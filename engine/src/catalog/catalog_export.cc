@@ -63,7 +63,7 @@ absl::StatusOr<ExportResult> WriteVpdq(Catalog::Impl& impl, const ExportOptions&
   const double interval = item->Double(2);
   absl::StatusOr<catalog::SqliteStatement> q = impl.db.Prepare(
       "SELECT hash, coalesce(quality, 100), frame_time, coalesce(frame_end, frame_time), "
-      "coalesce(frame_samples, 1) FROM signals WHERE item_id = ?1 AND type = 'pdq' "
+      "coalesce(frame_samples, 1), coalesce(frame_number, 0) FROM signals WHERE item_id = ?1 AND type = 'pdq' "
       "AND frame_time IS NOT NULL ORDER BY frame_time, id");
   if (!q.ok()) return q.status();
   q->Bind(1, int64_t{options.video_item});
@@ -78,7 +78,10 @@ absl::StatusOr<ExportResult> WriteVpdq(Catalog::Impl& impl, const ExportOptions&
     for (int64_t k = 0; k < samples; ++k) {
       // A run's moments are evenly spaced from its start to its end.
       const double t = samples > 1 ? start + (end - start) * k / (samples - 1) : start;
-      const int64_t number = interval > 0 ? static_cast<int64_t>(std::llround(t / interval)) : 0;
+      // Sampled every `interval` s: the moment's index; every frame: the
+      // decoded frame's number.
+      const int64_t number =
+          interval > 0 ? static_cast<int64_t>(std::llround(t / interval)) : q->Int(5) + k;
       std::snprintf(line, sizeof line, "%lld,%lld,%s,%.3f\n", static_cast<long long>(number),
                     static_cast<long long>(q->Int(1)), hex.c_str(), t);
       out << line;

@@ -50,8 +50,8 @@ class CatalogCandidates final : public match::CandidateSource {
     }
   }
 
-  int64_t VideoSamples(int64_t item) const override {
-    return impl_.indexes.frame_directory.ItemSamples(item);
+  double VideoEnd(int64_t item) const override {
+    return impl_.indexes.frame_directory.ItemEnd(item);
   }
 
   std::optional<CaseId> OpenCase(int64_t item) const override {

@@ -23,6 +23,8 @@ absl::Status FrameDirectory::Set(int64_t signal, const FrameRef& frame) {
   p = {static_cast<uint32_t>(frame.item), static_cast<float>(frame.start),
        static_cast<float>(frame.end), static_cast<uint32_t>(std::max(1, frame.samples))};
   item_samples_[frame.item] += p.samples;
+  double& end = item_end_[frame.item];
+  end = std::max(end, frame.end);
   return absl::OkStatus();
 }
 
@@ -38,6 +40,12 @@ int64_t FrameDirectory::ItemSamples(int64_t item) const {
   std::shared_lock lock(mu_);
   auto it = item_samples_.find(item);
   return it == item_samples_.end() ? 0 : it->second;
+}
+
+double FrameDirectory::ItemEnd(int64_t item) const {
+  std::shared_lock lock(mu_);
+  auto it = item_end_.find(item);
+  return it == item_end_.end() ? 0 : it->second;
 }
 
 size_t FrameDirectory::size() const {

@@ -39,6 +39,8 @@ class FrameDirectory {
   std::optional<FrameRef> Lookup(int64_t signal) const;
   // Sampled moments recorded for a video item (0 when unknown).
   int64_t ItemSamples(int64_t item) const;
+  // The latest frame end recorded for a video item, seconds (0 when unknown).
+  double ItemEnd(int64_t item) const;
   size_t size() const;
 
  private:
@@ -51,6 +53,7 @@ class FrameDirectory {
   mutable std::shared_mutex mu_;
   std::vector<Packed> frames_;  // by signal id
   absl::flat_hash_map<int64_t, int64_t> item_samples_;
+  absl::flat_hash_map<int64_t, double> item_end_;
   size_t count_ = 0;
 };
 

@@ -49,6 +49,14 @@ std::vector<FrameCandidate> SearchFrames(const std::vector<QueryFrame>& frames,
   return out;
 }
 
+// The share of a reference video's timeline that [start, end] covers (a
+// single moment counts as one second).
+double RefShare(const CandidateSource& source, int64_t item, double start, double end) {
+  const double length = source.VideoEnd(item);
+  if (length <= 0) return 1;
+  return std::min(1.0, std::max(end - start, std::min(1.0, length)) / length);
+}
+
 int Median(std::vector<int> values) {
   if (values.empty()) return 0;
   std::nth_element(values.begin(), values.begin() + values.size() / 2, values.end());
@@ -110,8 +118,7 @@ std::vector<Match> MatchFrames(const std::vector<QueryFrame>& frames, bool query
         s.ref_start = h->candidate.ref_start;
         s.ref_end = h->candidate.ref_end;
         s.query_share = 1;
-        const int64_t ref_total = source.VideoSamples(item);
-        s.ref_share = ref_total > 0 ? static_cast<double>(h->candidate.ref_samples) / ref_total : 0;
+        s.ref_share = RefShare(source, item, s.ref_start, s.ref_end);
         s.matched_frames = 1;
         span = s;
       }
@@ -154,16 +161,7 @@ std::vector<Match> MatchFrames(const std::vector<QueryFrame>& frames, bool query
       s.ref_end = a.ref_end;
       s.matched_frames = a.matched_samples;
       s.query_share = total_samples > 0 ? static_cast<double>(a.matched_samples) / total_samples : 0;
-      const int64_t ref_total = source.VideoSamples(a.ref);
-      // The reference's sampled moments the span matched: its distinct
-      // runs, by their samples.
-      int64_t ref_covered = 0;
-      {
-        absl::flat_hash_map<int64_t, int> runs;
-        for (size_t i : a.hits) runs[frame_hits[i].ref_frame] = frame_hits[i].ref_samples;
-        for (const auto& [id, n] : runs) ref_covered += n;
-      }
-      s.ref_share = ref_total > 0 ? std::min(1.0, static_cast<double>(ref_covered) / ref_total) : 0;
+      s.ref_share = RefShare(source, a.ref, a.ref_start, a.ref_end);
       std::vector<int> variants;
       for (size_t i : a.hits) variants.push_back(hit_variants[i]);
       add(a.ref, a.median_distance, MajorityVariant(variants), s);

@@ -43,8 +43,8 @@ class CandidateSource {
   // Appends every open (not withdrawn) known image and video frame within
   // `threshold` of the 32-byte code.
   virtual void Search(const uint8_t* code, int threshold, std::vector<Candidate>* out) const = 0;
-  // Sampled moments stored for a known video (0 when unknown).
-  virtual int64_t VideoSamples(int64_t item) const = 0;
+  // The last frame time of a known video, seconds (0 when unknown).
+  virtual double VideoEnd(int64_t item) const = 0;
   // The case that owns an item, when it is open.
   virtual std::optional<CaseId> OpenCase(int64_t item) const = 0;
 };

@@ -179,19 +179,30 @@ class Sampler {
           const std::function<absl::Status(SampledFrame&&)>& on_frame, VideoInfo* info)
       : options_(options),
         frame_duration_(frame_duration),
+        frame_rate_(info->frame_rate),
         converter_(options.frame_side, rotation),
         on_frame_(on_frame),
         info_(info),
         held_(av_frame_alloc()) {}
 
   bool started() const { return started_; }
+  // A frame's number in the video: from its time at the average frame rate
+  // (skipped frames count too), else the count of frames decoded.
+  int64_t FrameNumber(double t) const {
+    if (frame_rate_ > 0) return static_cast<int64_t>(std::llround(t * frame_rate_));
+    return info_->decoded_frames - 1;
+  }
+  // Interval 0: every decoded frame is a sample, at its own time.
+  bool every_frame() const { return options_.sample_interval == 0; }
   double origin() const { return origin_; }
 
   // Whether a frame presented at `t` (seconds from the first frame) could be
   // on screen at a sample moment: then it must be decoded.
   bool Needed(double t) const {
-    if (!started_) return true;
-    const double window = 2.5 * frame_duration_;
+    if (!started_ || every_frame()) return true;
+    // The frame on screen at a moment was presented at most one frame
+    // duration before it; half a frame more absorbs timestamp rounding.
+    const double window = 1.5 * frame_duration_;
     const double k = std::ceil((t - 1e-9) / options_.sample_interval);
     return k * options_.sample_interval < t + window;
   }
@@ -207,6 +218,17 @@ class Sampler {
       return LimitError(absl::StrFormat("frame at %.0f s is beyond the limit of %.0f s", t,
                                         options_.limits.max_video_seconds));
     }
+    if (every_frame()) {
+      absl::StatusOr<cv::Mat> grey = converter_.Convert(frame);
+      if (!grey.ok()) return grey.status();
+      SampledFrame sample;
+      sample.time = sample.frame_time = t;
+      sample.frame_number = FrameNumber(t);
+      sample.luma = *std::move(grey);
+      last_time_ = t;
+      ++next_;
+      return on_frame_(std::move(sample));
+    }
     if (held_valid_) {
       if (absl::Status s = EmitUntil(t, /*inclusive=*/false); !s.ok()) return s;
     }
@@ -214,13 +236,14 @@ class Sampler {
     if (av_frame_ref(held_.get(), frame) < 0) return absl::ResourceExhaustedError("out of memory");
     held_valid_ = true;
     held_time_ = t;
-    held_number_ = info_->decoded_frames - 1;
+    held_number_ = FrameNumber(t);
     held_converted_ = false;
     return absl::OkStatus();
   }
 
   // At the end: the last frame stays on screen for one frame duration.
   absl::Status Finish() {
+    if (every_frame() && next_ > 0) info_->duration = last_time_ + frame_duration_;
     if (!held_valid_) return absl::OkStatus();
     info_->duration = held_time_ + frame_duration_;
     return EmitUntil(held_time_ + frame_duration_, /*inclusive=*/false);
@@ -250,6 +273,7 @@ class Sampler {
 
   const VideoDecodeOptions& options_;
   const double frame_duration_;
+  const double frame_rate_;
   FrameConverter converter_;
   const std::function<absl::Status(SampledFrame&&)>& on_frame_;
   VideoInfo* info_;
@@ -261,12 +285,14 @@ class Sampler {
   cv::Mat held_luma_;
   bool started_ = false;
   double origin_ = 0;
+  double last_time_ = 0;
   int64_t next_ = 0;
 };
 
 absl::Status ValidateOptions(const VideoDecodeOptions& o) {
-  if (!(o.sample_interval > 0) || o.sample_interval > 3600) {
-    return absl::InvalidArgumentError("the sampling interval must be in (0, 3600] seconds");
+  if (!(o.sample_interval >= 0) || o.sample_interval > 3600) {
+    return absl::InvalidArgumentError(
+        "the sampling interval must be in [0, 3600] seconds (0: every frame)");
   }
   if (o.frame_side < 16 || o.frame_side > 4096) {
     return absl::InvalidArgumentError("the sampled frame side must be in 16..4096 pixels");
@@ -377,7 +403,15 @@ absl::Status DecodeVideo(const VideoInput& input, const VideoDecodeOptions& opti
   }
   decoder->pkt_timebase = stream->time_base;
   decoder->thread_count = 1;  // parallelism is across files (see the header)
-  if (!options.decode_every_frame) decoder->skip_loop_filter = AVDISCARD_NONREF;
+  // Sparse sampling (a query): no loop filter at all. It smooths block edges
+  // that PDQ's 64x64 averaging removes anyway; skipping it on reference
+  // frames too lets small errors accumulate until the next key frame, which
+  // moved sampled frames' PDQ by a few bits against fully decoded
+  // references (docs/video.md) for a third less decoding time. Every-frame
+  // sampling (enrolment) decodes in full.
+  if (!options.decode_every_frame && options.sample_interval > 0) {
+    decoder->skip_loop_filter = AVDISCARD_ALL;
+  }
   if (int err = avcodec_open2(decoder.get(), codec, nullptr); err < 0) {
     return absl::InvalidArgumentError(
         absl::StrCat("cannot open the ", info->codec, " decoder: ", AvError(err)));

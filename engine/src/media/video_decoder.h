@@ -44,7 +44,8 @@
 namespace hashwatch::media {
 
 struct VideoDecodeOptions {
-  double sample_interval = 1.0;  // seconds between samples (> 0)
+  // Seconds between samples; 0 samples every decoded frame at its own time.
+  double sample_interval = 1.0;
   // A sampled frame is reduced (never enlarged) so its shorter side is this
   // many pixels.
   int frame_side = 256;
@@ -74,7 +75,9 @@ struct VideoInfo {
 struct SampledFrame {
   double time = 0;           // the sampled moment, seconds from the first frame
   double frame_time = 0;     // presentation time of the frame shown then
-  int64_t frame_number = 0;  // that frame's index among the decoded frames
+  // That frame's number in the video (its time x the average frame rate;
+  // the count of decoded frames when the rate is unknown).
+  int64_t frame_number = 0;
   cv::Mat luma;              // CV_8UC1, upright, shorter side <= frame_side
 };
 
