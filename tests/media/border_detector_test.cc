@@ -11,8 +11,10 @@
 #include <string>
 #include <vector>
 
+#include "hashwatch/video_hasher.h"
 #include "signals/pdq_hash.h"
 #include "test_support.h"
+#include "video_test_support.h"
 
 namespace hashwatch::media {
 namespace {
@@ -71,6 +73,36 @@ cv::Mat BlurredCanvas(const cv::Mat& picture, int canvas_w, int canvas_h, cv::Re
   cv::resize(picture, fitted, cv::Size(), fit, fit, cv::INTER_AREA);
   *where = cv::Rect((canvas_w - fitted.cols) / 2, (canvas_h - fitted.rows) / 2, fitted.cols,
                     fitted.rows);
+  fitted.copyTo(canvas(*where));
+  return canvas;
+}
+
+// What ffmpeg's "vertical video" filter chain makes of `picture` (the
+// vertical_blurfill_9x16 edit in testdata/make_video_edits.sh): the picture
+// scaled to cover the canvas, reduced 4x, box-blurred twice (boxblur radius
+// 3, power 2), enlarged back (bicubic), darkened a little, with the sharp
+// picture scaled to the canvas width on top, centred. Sets `where`.
+cv::Mat FfmpegBlurCanvas(const cv::Mat& picture, int canvas_w, int canvas_h, cv::Rect* where) {
+  const double cover = std::max(static_cast<double>(canvas_w) / picture.cols,
+                                static_cast<double>(canvas_h) / picture.rows);
+  cv::Mat small;
+  cv::resize(picture, small,
+             cv::Size(static_cast<int>(picture.cols * cover / 4),
+                      static_cast<int>(picture.rows * cover / 4)),
+             0, 0, cv::INTER_AREA);
+  small = small(cv::Rect((small.cols - canvas_w / 4) / 2, (small.rows - canvas_h / 4) / 2,
+                         canvas_w / 4, canvas_h / 4))
+              .clone();
+  cv::blur(small, small, cv::Size(7, 7));
+  cv::blur(small, small, cv::Size(7, 7));
+  cv::Mat canvas;
+  cv::resize(small, canvas, cv::Size(canvas_w, canvas_h), 0, 0, cv::INTER_CUBIC);
+  canvas -= cv::Scalar(15);
+  cv::Mat fitted;
+  const int h = static_cast<int>(std::lround(static_cast<double>(picture.rows) * canvas_w /
+                                             picture.cols / 2)) * 2;
+  cv::resize(picture, fitted, cv::Size(canvas_w, h), 0, 0, cv::INTER_AREA);
+  *where = cv::Rect(0, (canvas_h - h) / 2, canvas_w, h);
   fitted.copyTo(canvas(*where));
   return canvas;
 }
@@ -168,6 +200,51 @@ TEST_CASE("A 9:16 picture on a 16:9 canvas of blurred fill is found", "[border]"
   INFO("found " << found << ", truth " << truth);
   CHECK(Near(found, truth, canvas.size(), 0.03));
   CHECK((found & truth) == truth);
+}
+
+TEST_CASE("A panning video on an ffmpeg-style blurred 9:16 canvas is found", "[border]") {
+  // The fill keeps coarse structure (a 4x reduction and a box blur), so only
+  // the seam, straight and fixed while the picture pans, marks the picture.
+  for (const char* name : {"libjxl_flower_cropped.jpg", "wesaturate_bliznaca.png",
+                           "skimage_coffee.png", "skimage_rocket.jpg", "skimage_camera.png"}) {
+    const cv::Mat source = Grey(name);
+    const cv::Size window(source.cols * 3 / 4, source.cols * 3 / 4 * 9 / 16);
+    cv::Rect truth;
+    BorderDetector detector(480, 854);
+    for (int i = 0; i < 8; ++i) {
+      const cv::Rect crop(i * (source.cols - window.width) / 8,
+                          i * (source.rows - window.height) / 8, window.width, window.height);
+      detector.AddFrame(JpegRoundTrip(FfmpegBlurCanvas(source(crop), 480, 854, &truth), 80));
+    }
+    const cv::Rect found = detector.ContentRect();
+    INFO(name << ": found " << found << ", truth " << truth);
+    CHECK(Near(found, truth, cv::Size(480, 854), 0.02));
+  }
+}
+
+TEST_CASE("ffmpeg's vertical re-upload of a real clip is cropped to the picture", "[border]") {
+  // The vertical_blurfill_9x16 edit of the street clip, 4 s of it: the
+  // bottom of the picture is smooth grass and the fill shows blurred
+  // buildings, so texture alone does not find the picture; the seams do.
+  testing::TempDir tmp;
+  const auto clip = tmp.path() / "vertical.mp4";
+  testing::Ffmpeg("-t 4 -i " + testing::ShellQuote((testing::VideoDir() / "street_vtest.mp4").string()) +
+                      " -filter_complex \"[0:v]setsar=1,split[a][b];[a]scale=-2:212,crop=120:212,"
+                      "boxblur=luma_radius=3:luma_power=2,scale=480:854:flags=bicubic,"
+                      "eq=brightness=-0.06[bg];[b]scale=480:-2[fg];[bg][fg]overlay=(W-w)/2:(H-h)/2,"
+                      "setsar=1[v]\" -map \"[v]\" -c:v libx264 -preset veryfast -crf 23 "
+                      "-pix_fmt yuv420p -an",
+                  clip);
+  auto hasher = VideoHasher::Create(VideoOptions{});
+  REQUIRE(hasher.ok());
+  auto signals = hasher->HashFile(clip.string());
+  REQUIRE(signals.ok());
+  // The 480x360 picture sits at y = 247..607 of 854.
+  const cv::Rect found(signals->crop_x, signals->crop_y, signals->crop_width,
+                       signals->crop_height);
+  const cv::Rect truth(0, 247, 480, 360);
+  INFO("found " << found << " in " << signals->width << "x" << signals->height);
+  CHECK(Near(found, truth, cv::Size(signals->width, signals->height), 0.02));
 }
 
 TEST_CASE("Unpadded photos are left whole", "[border]") {

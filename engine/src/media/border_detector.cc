@@ -44,6 +44,25 @@ constexpr double kStepFloor = 0.25;
 // kMinSeamJump grey levels.
 constexpr double kSeamJump = 8.0;
 constexpr double kMinSeamJump = 4.0;
+// The seam as sole evidence (a band on each side, centred or not). Line y is
+// a seam when its mean jump from line y - 1 is at least kMinSeamJump levels,
+// kSeamPeak times the largest jump of the kSeamFillLines lines before it (a
+// blurred fill, even with coarse structure, changes smoothly from line to
+// line: neighbouring jumps differ by under 1.5x; the seam of an ffmpeg
+// canvas measured 10-15x), at least kSeamOverPicture times the median jump of
+// the picture lines after it (the seam plus the straddled line, against the
+// picture's own edges; measured 2.5-5x), and full-width: its median jump over
+// positions at least kSeamStraight of its mean (measured 0.8-1.0 at seams,
+// 0.2-0.5 at a roofline or an object's edge). The band before it must have a
+// mean texture under fill_energy_ratio of the picture's and no line above
+// kBandLineMax of it (blurred structure of the fill reached 0.1 of the
+// picture's texture, its seam lines 0.5-1.0).
+constexpr double kSeamPeak = 4.0;
+constexpr int kSeamFillLines = 3;
+constexpr double kSeamOverPicture = 1.5;
+constexpr int kSeamPictureLines = 8;
+constexpr double kSeamStraight = 0.5;
+constexpr double kBandLineMax = 0.4;
 // Fill bands at the two ends that differ by at most this many lines are a
 // centred picture whose centring was rounded (odd sizes, scaling).
 constexpr int kCentringSlack = 2;
@@ -179,6 +198,30 @@ int FillExtent(const std::vector<float>& e, const std::vector<float>& d, double 
   return 0;
 }
 
+// Low-texture band at the start of `e` that ends in a seam (see kSeamPeak);
+// 0 when none. `dmed[i]`: the median over positions of the jump between
+// lines i - 1 and i. Line y, the first after the band, is kept.
+int SeamExtent(const std::vector<float>& e, const std::vector<float>& d,
+               const std::vector<float>& dmed, double picture, double ratio, int min_lines,
+               int limit) {
+  const int n = static_cast<int>(e.size());
+  double band = 0;
+  for (int y = 1; y <= std::min(limit, n - kSeamPictureLines - 2); ++y) {
+    band += e[y - 1];
+    if (e[y - 1] > kBandLineMax * picture || band / y > ratio * picture) return 0;
+    if (y < min_lines) continue;
+    float fill_side = 0;
+    for (int i = std::max(1, y - kSeamFillLines); i < y; ++i) fill_side = std::max(fill_side, d[i]);
+    const float picture_side =
+        Median(std::vector<float>(d.begin() + y + 2, d.begin() + y + 2 + kSeamPictureLines));
+    if (d[y] >= kMinSeamJump && d[y] >= kSeamPeak * fill_side &&
+        dmed[y] >= kSeamStraight * d[y] && d[y] + d[y + 1] >= kSeamOverPicture * picture_side) {
+      return y;
+    }
+  }
+  return 0;
+}
+
 // Blurred fill at both ends of one axis, within the lines [first, last) and
 // positions [begin, end) left by the uniform borders. Returns the lines to
 // remove at each end, or {0, 0}: each end's own band when the two agree
@@ -206,6 +249,21 @@ std::pair<int, int> CentredFill(const SideView& v, int first, int last, int begi
   if (picture < kMinPictureEnergy) return {0, 0};
   const int min_lines = std::max(2, static_cast<int>(std::ceil(kMinFillShare * v.texture.rows)));
   const double ratio = options.fill_energy_ratio;
+  {
+    // Median jump over positions, per line (and seen from the far end).
+    std::vector<float> dmed(lines, 0.0f), dmed_reversed(lines, 0.0f);
+    for (int y = 1; y < lines; ++y) {
+      const float* p = v.across.ptr<float>(first + y);
+      dmed[y] = Median(std::vector<float>(p + begin, p + end));
+    }
+    for (int i = 1; i < lines; ++i) dmed_reversed[i] = dmed[lines - i];
+    const std::vector<float> reversed(e.rbegin(), e.rend());
+    const int a = SeamExtent(e, d, dmed, picture, ratio, min_lines, limit_first);
+    const int b = a > 0 ? SeamExtent(reversed, d_reversed, dmed_reversed, picture, ratio,
+                                     min_lines, limit_last)
+                        : 0;
+    if (a > 0 && b > 0) return {a, b};
+  }
   const int a = FillExtent(e, d, picture, ratio, min_lines, limit_first, v.transition);
   if (a <= 0) return {0, 0};
   const std::vector<float> reversed(e.rbegin(), e.rend());

@@ -10,9 +10,14 @@
 //    larger canvas filled with a blurred enlarged copy of itself. Bands on BOTH
 //    opposite sides whose texture (second differences, summed over all
 //    frames) is far below the picture's, each ending in a seam (a straight
-//    line where the level jumps) or a sharp rise in texture. Each band is
-//    removed when the two agree within 2 lines (a centred layout); otherwise
-//    the smaller from both, so that a low-texture part of the picture next to
+//    line where the level jumps) or a sharp rise in texture. When both bands
+//    end in a seam (a full-width jump, fixed over the video, several times
+//    the fill's line-to-line change and above the picture's own jumps, after
+//    a band whose mean texture is under the ratio), each is removed as found,
+//    centred or not: this finds ffmpeg canvases whose fill keeps coarse
+//    structure next to a smooth part of the picture. Otherwise each band is
+//    removed when the two agree within 2 lines (a centred layout), else the
+//    smaller from both, so that a low-texture part of the picture next to
 //    the fill (a sky) is never cut.
 // Precision comes first: when in doubt nothing is removed, since cutting real
 // picture costs more matches than leaving a thin border. The rectangle may keep
