@@ -39,6 +39,7 @@ extern "C" {
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "bench_commands.h"
+#include "catalog/catalog_candidates.h"
 #include "catalog/frame_directory.h"
 #include "hashwatch/catalog.h"
 #include "hashwatch/video_hasher.h"
@@ -695,36 +696,6 @@ int RunLocalisation(const std::string& edits, const std::string& refs, const std
 constexpr int kFramesPerItem = 600;
 constexpr double kFrameStep = 0.25;
 
-// The catalog's candidate source (catalog_match.cc CatalogCandidates) over a
-// bare PdqIndex + FrameDirectory: every indexed code is a video frame.
-class IndexCandidates final : public match::CandidateSource {
- public:
-  IndexCandidates(const PdqIndex& index, const catalog::FrameDirectory& frames)
-      : index_(index), frames_(frames) {}
-  void Search(const uint8_t* code, int threshold,
-              std::vector<match::Candidate>* out) const override {
-    for (const IndexHit& hit : index_.RangeSearch(code, threshold)) {
-      const std::optional<catalog::FrameRef> f = frames_.Lookup(hit.id);
-      if (!f.has_value()) continue;
-      match::Candidate c;
-      c.item = f->item;
-      c.distance = hit.distance;
-      c.is_frame = true;
-      c.frame = hit.id;
-      c.ref_start = f->start;
-      c.ref_end = f->end;
-      c.ref_samples = f->samples;
-      out->push_back(c);
-    }
-  }
-  double VideoEnd(int64_t item) const override { return frames_.ItemEnd(item); }
-  std::optional<CaseId> OpenCase(int64_t) const override { return CaseId("bench"); }
-
- private:
-  const PdqIndex& index_;
-  const catalog::FrameDirectory& frames_;
-};
-
 // Answers from searches already run (on several threads): the match stage
 // then only aligns. Keyed by the code's address (the query's own buffers).
 class PrecomputedCandidates final : public match::CandidateSource {
@@ -737,6 +708,11 @@ class PrecomputedCandidates final : public match::CandidateSource {
     auto it = found_.find(code);
     if (it == found_.end()) return live_.Search(code, threshold, out);
     out->insert(out->end(), it->second.begin(), it->second.end());
+  }
+  void FramesNear(int64_t item, double t0, double t1,
+                  std::vector<std::pair<match::Candidate, std::array<uint8_t, 32>>>* out)
+      const override {
+    live_.FramesNear(item, t0, t1, out);
   }
   double VideoEnd(int64_t item) const override { return live_.VideoEnd(item); }
   std::optional<CaseId> OpenCase(int64_t item) const override { return live_.OpenCase(item); }
@@ -772,7 +748,8 @@ int RunIndexScale(size_t n, int query_frames, int repeat, int threads, uint64_t 
   const double gen_s = Seconds(t0, Clock::now());
 
   const size_t rss1 = ResidentBytes();
-  PdqIndex index;
+  catalog::CatalogIndexes indexes;  // the catalog's structures, the image index empty
+  PdqIndex& index = indexes.frames;
   t0 = Clock::now();
   absl::Status s = index.Add(ids, codes);
   if (s.ok()) s = index.Compact();
@@ -782,7 +759,7 @@ int RunIndexScale(size_t n, int query_frames, int repeat, int threads, uint64_t 
   }
   const double index_s = Seconds(t0, Clock::now());
   const size_t rss2 = ResidentBytes();
-  catalog::FrameDirectory directory;
+  catalog::FrameDirectory& directory = indexes.frame_directory;
   t0 = Clock::now();
   for (size_t i = 0; i < n; ++i) {
     const int64_t id = ids[i];
@@ -826,7 +803,7 @@ int RunIndexScale(size_t n, int query_frames, int repeat, int threads, uint64_t 
     frames[f] = {.start = static_cast<double>(f), .end = static_cast<double>(f), .samples = 1,
                  .pdq = &signals[f]};
   }
-  const IndexCandidates live(index, directory);
+  const catalog::CatalogCandidates live(indexes, /*directory=*/nullptr);
   const match::FrameMatchOptions options;
 
   auto check = [&](const std::vector<Match>& matches) {

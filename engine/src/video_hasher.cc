@@ -20,6 +20,10 @@ namespace hashwatch {
 namespace {
 
 constexpr size_t kDigestPiece = 1 << 20;
+// Removed bands may have at most this share of the picture's texture (mean
+// |Laplacian|) in a frame: padding measures ~0, blurred fill 0.02-0.2 of the
+// picture (media/border_detector.cc), real picture ~1.
+constexpr double kBandTextureShare = 0.35;
 
 int PdqDistance(const std::vector<uint8_t>& a, const std::vector<uint8_t>& b) {
   int d = 0;
@@ -60,12 +64,37 @@ class VideoPipeline {
   absl::Status Decide() {
     decided_ = true;
     crop_ = detector_->ContentRect();
+    if (!CropHoldsThroughout(crop_)) crop_ = cv::Rect();
     std::vector<media::SampledFrame> pending = std::move(pending_);
     pending_.clear();
     for (media::SampledFrame& s : pending) {
       if (absl::Status st = Hash(s); !st.ok()) return st;
     }
     return absl::OkStatus();
+  }
+
+  // A crop must remove border in (nearly) every frame, not on average: the
+  // removed bands must stay much flatter than the picture in at least 95% of
+  // the frames it was decided from. This refuses, for example, the bars of
+  // one pillarboxed clip in a compilation, whose strong edge and flat black
+  // would otherwise cut the picture of every other clip.
+  bool CropHoldsThroughout(const cv::Rect& crop) const {
+    if (crop.area() == 0 || crop.size() == first_size_) return true;
+    int failing = 0;
+    cv::Mat lap, mag;
+    for (const media::SampledFrame& s : pending_) {
+      cv::Laplacian(s.luma, lap, CV_16S);
+      mag = cv::abs(lap);
+      cv::Mat inside = cv::Mat::zeros(mag.size(), CV_8U);
+      inside(crop).setTo(1);
+      const double picture = cv::mean(mag, inside)[0];
+      cv::Mat outside = 1 - inside;
+      const double band = cv::mean(mag, outside)[0];
+      // A frame of a flat picture says nothing either way.
+      if (picture < 1.0) continue;
+      failing += band > kBandTextureShare * picture;
+    }
+    return failing <= static_cast<int>(0.05 * static_cast<double>(pending_.size()));
   }
 
   absl::Status Hash(const media::SampledFrame& sample) {

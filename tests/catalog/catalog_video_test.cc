@@ -149,8 +149,8 @@ void CheckEdits(const std::set<std::string>& families, bool invert) {
 // beyond it (the span is found, but starts 2 s late).
 const std::set<std::string> kPdqGaps = {"crop_10pct", "text_overlay"};
 
-TEST_CASE("Every edit family is found with its start within 1 s; unrelated footage and broken "
-          "files are not matched",
+TEST_CASE("Every edit family is found with its start within 1 s and unrelated footage and "
+          "broken files are not matched",
           "[catalog][video][edits]") {
   CheckEdits(kPdqGaps, /*invert=*/true);
 }
@@ -231,7 +231,7 @@ TEST_CASE("A compilation whose second clip is pillarboxed only in its own span g
   CheckCompilation("cockatoo.mp4", "street_vtest.mp4", "lebiniou_visual.mp4");
 }
 
-TEST_CASE("A photo that is a frame of a known video matches it near that time; a known photo "
+TEST_CASE("A photo that is a frame of a known video matches it near that time and a known photo "
           "shown in a video matches the photo",
           "[catalog][video]") {
   TempDir dir;
@@ -269,7 +269,7 @@ TEST_CASE("A photo that is a frame of a known video matches it near that time; a
   }
 }
 
-TEST_CASE("Withdrawing a video stops its matches; reopening keeps the others", "[catalog][video]") {
+TEST_CASE("Withdrawing a video stops its matches and reopening keeps the others", "[catalog][video]") {
   TempDir dir;
   const std::string path = (dir.path() / "c.db").string();
   Refs refs;

@@ -81,7 +81,8 @@ TEST_CASE("hashwatch enroll + scan: the demo finds the edited copies and no unre
   CommandResult csv = RunCommand(Hw() + " scan --db " + Q(db) + " --format csv " +
                                  Q(TestdataDir() / "crawled" / "rocket_mirror.jpg"));
   REQUIRE(csv.exit_code == 0);
-  CHECK_THAT(csv.out, Catch::StartsWith("path,case,item,signal,distance,variant,note,error\n"));
+  CHECK_THAT(csv.out, Catch::StartsWith("path,case,item,signal,distance,variant,query_start,"
+                                        "query_end,ref_start,ref_end,frames,note,error\n"));
   CHECK_THAT(csv.out,
              Catch::Contains(",2024-0113," + std::to_string(item_of["rocket.jpg"]) + ",pdq,"));
   CHECK_THAT(csv.out, Catch::Contains(",flip_y,"));
@@ -119,7 +120,7 @@ TEST_CASE("hashwatch scan reports unreadable files and exits 1, and needs a cata
   CHECK_THAT(bad_case.err, Catch::Contains("case id"));
 }
 
-TEST_CASE("hashwatch withdraw stops matches; the case cannot be exported afterwards",
+TEST_CASE("hashwatch withdraw stops matches and the case cannot be exported afterwards",
           "[catalog][cli]") {
   TempDir dir;
   const fs::path db = dir.path() / "c.db";
@@ -144,7 +145,7 @@ TEST_CASE("hashwatch withdraw stops matches; the case cannot be exported afterwa
   CHECK(SqlText(db, "SELECT operator FROM audit_log WHERE action = 'withdraw'") == "bob");
 }
 
-TEST_CASE("hashwatch export and import round-trip; a bad list is refused whole", "[catalog][cli]") {
+TEST_CASE("hashwatch export and import round-trip and a bad list is refused whole", "[catalog][cli]") {
   TempDir dir;
   const fs::path a = dir.path() / "a.db", b = dir.path() / "b.db";
   REQUIRE(RunCommand(Hw() + " enroll --db " + Q(a) + " --case K --label 'known, five' " +

@@ -82,7 +82,7 @@ TEST_CASE("hash --format csv prints a header and one row per file") {
   std::getline(ss, header);
   std::getline(ss, row1);
   std::getline(ss, row2);
-  CHECK(header == "path,width,height,pdq,pdq_quality,phash,md5,error");
+  CHECK(header == "path,media,width,height,duration,pdq,pdq_quality,phash,md5,error");
   CHECK_THAT(row1, Catch::StartsWith(a + ","));
   CHECK_THAT(row2, Catch::StartsWith("missing.png,,,,,,,") && Catch::Contains("No such file"));
 }

@@ -82,8 +82,9 @@ TEST_CASE("Another frame rate samples the same moments", "[video][decoder]") {
   const Decoded b = Decode(dir.path() / "15fps.mp4");
   REQUIRE(a.status.ok());
   REQUIRE(b.status.ok());
-  REQUIRE(a.frames.size() == b.frames.size());
-  for (size_t k = 0; k < a.frames.size(); ++k) {
+  // The last moment may fall either side of a re-encoded file's end.
+  REQUIRE(std::abs(static_cast<int>(a.frames.size()) - static_cast<int>(b.frames.size())) <= 1);
+  for (size_t k = 0; k < std::min(a.frames.size(), b.frames.size()); ++k) {
     CHECK(a.frames[k].time == b.frames[k].time);
     CHECK(std::abs(a.frames[k].frame_time - b.frames[k].frame_time) <= 1.0 / 15 + 1e-6);
   }
@@ -107,18 +108,34 @@ TEST_CASE("Bytes in memory decode like the file", "[video][decoder]") {
   }
 }
 
-TEST_CASE("Rotation metadata turns the frames upright", "[video][decoder]") {
+TEST_CASE("Rotation metadata turns the frames upright, as FFmpeg's own autorotation does",
+          "[video][decoder]") {
   TempDir dir;
   Ffmpeg("-i " + hashwatch::testing::ShellQuote(VideoDir() / "street_vtest.mp4") +
              " -c copy -metadata:s:v:0 rotate=90",
          dir.path() / "rotated.mp4");
+  // The ffmpeg command applies the display matrix when it re-encodes.
+  Ffmpeg("-i " + hashwatch::testing::ShellQuote(dir.path() / "rotated.mp4") +
+             " -c:v libx264 -preset veryfast",
+         dir.path() / "upright.mp4");
   const Decoded d = Decode(dir.path() / "rotated.mp4");
+  const Decoded u = Decode(dir.path() / "upright.mp4");
   REQUIRE(d.status.ok());
-  CHECK(d.info.rotation == 90);
+  REQUIRE(u.status.ok());
+  CHECK(d.info.rotation != 0);
   CHECK(d.info.width == 360);
   CHECK(d.info.height == 480);
-  REQUIRE(!d.frames.empty());
-  CHECK(d.frames[0].luma.rows > d.frames[0].luma.cols);
+  CHECK(u.info.rotation == 0);
+  REQUIRE(d.frames.size() >= 5);
+  REQUIRE(u.frames.size() >= 5);
+  for (size_t k = 0; k < 5; ++k) {
+    REQUIRE(d.frames[k].luma.size() == u.frames[k].luma.size());
+    cv::Mat a, b;
+    d.frames[k].luma.convertTo(a, CV_32F);
+    u.frames[k].luma.convertTo(b, CV_32F);
+    // Same picture (up to re-encoding), not a quarter turn of it.
+    CHECK(cv::norm(a, b, cv::NORM_L1) / a.total() < 8);
+  }
 }
 
 TEST_CASE("Broken and hostile videos are per-file errors with the reason", "[video][decoder]") {

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "catalog/catalog_candidates.h"
 #include "catalog/catalog_impl.h"
 #include "match/frame_matcher.h"
 
@@ -18,51 +19,6 @@ absl::Status ValidateOptions(const MatchOptions& options) {
   if (options.min_frames < 1) return absl::InvalidArgumentError("min_frames must be at least 1");
   return absl::OkStatus();
 }
-
-// The catalog's indexes as the match stage sees them: hits of open cases
-// only (checked after the search, so a withdrawal that completed meanwhile
-// still removes them).
-class CatalogCandidates final : public match::CandidateSource {
- public:
-  explicit CatalogCandidates(const Catalog::Impl& impl) : impl_(impl) {}
-
-  void Search(const uint8_t* code, int threshold,
-              std::vector<match::Candidate>* out) const override {
-    for (const IndexHit& hit : impl_.indexes.images.RangeSearch(code, threshold)) {
-      if (!impl_.directory.IsOpen(hit.id)) continue;
-      match::Candidate c;
-      c.item = hit.id;
-      c.distance = hit.distance;
-      out->push_back(c);
-    }
-    for (const IndexHit& hit : impl_.indexes.frames.RangeSearch(code, threshold)) {
-      const std::optional<catalog::FrameRef> frame = impl_.indexes.frame_directory.Lookup(hit.id);
-      if (!frame.has_value() || !impl_.directory.IsOpen(frame->item)) continue;
-      match::Candidate c;
-      c.item = frame->item;
-      c.distance = hit.distance;
-      c.is_frame = true;
-      c.frame = hit.id;
-      c.ref_start = frame->start;
-      c.ref_end = frame->end;
-      c.ref_samples = frame->samples;
-      out->push_back(c);
-    }
-  }
-
-  double VideoEnd(int64_t item) const override {
-    return impl_.indexes.frame_directory.ItemEnd(item);
-  }
-
-  std::optional<CaseId> OpenCase(int64_t item) const override {
-    std::optional<catalog::CaseDirectory::Owner> owner = impl_.directory.Lookup(item);
-    if (!owner.has_value() || owner->withdrawn) return std::nullopt;
-    return std::move(owner->case_id);
-  }
-
- private:
-  const Catalog::Impl& impl_;
-};
 
 int MedianQuality(std::vector<int> q) {
   if (q.empty()) return 0;
@@ -86,7 +42,7 @@ absl::StatusOr<MatchResult> Catalog::MatchSignal(const Signal& pdq,
     return result;
   }
   const std::vector<match::QueryFrame> frames = {{.start = 0, .end = 0, .samples = 1, .pdq = &pdq}};
-  result.matches = match::MatchFrames(frames, /*query_is_video=*/false, CatalogCandidates(*impl_),
+  result.matches = match::MatchFrames(frames, /*query_is_video=*/false, catalog::CatalogCandidates(impl_->indexes, &impl_->directory),
                                       {.match = options, .align = {}});
   return result;
 }
@@ -116,7 +72,7 @@ absl::StatusOr<MatchResult> Catalog::MatchVideo(const VideoSignals& video,
     result.low_quality = true;
     return result;
   }
-  result.matches = match::MatchFrames(frames, /*query_is_video=*/true, CatalogCandidates(*impl_),
+  result.matches = match::MatchFrames(frames, /*query_is_video=*/true, catalog::CatalogCandidates(impl_->indexes, &impl_->directory),
                                       {.match = options, .align = {}});
   return result;
 }

@@ -18,7 +18,10 @@ absl::Status FrameDirectory::Set(int64_t signal, const FrameRef& frame) {
     frames_.resize(std::max(i + 1, frames_.size() + frames_.size() / 2));
   }
   Packed& p = frames_[i];
-  if (p.item == 0) ++count_;
+  if (p.item == 0) {
+    ++count_;
+    item_frames_[frame.item].push_back(signal);
+  }
   if (p.item != 0) item_samples_[p.item] -= p.samples;
   p = {static_cast<uint32_t>(frame.item), static_cast<float>(frame.start),
        static_cast<float>(frame.end), static_cast<uint32_t>(std::max(1, frame.samples))};
@@ -46,6 +49,18 @@ double FrameDirectory::ItemEnd(int64_t item) const {
   std::shared_lock lock(mu_);
   auto it = item_end_.find(item);
   return it == item_end_.end() ? 0 : it->second;
+}
+
+std::vector<int64_t> FrameDirectory::FramesBetween(int64_t item, double t0, double t1) const {
+  std::shared_lock lock(mu_);
+  std::vector<int64_t> out;
+  auto it = item_frames_.find(item);
+  if (it == item_frames_.end()) return out;
+  for (int64_t signal : it->second) {
+    const Packed& p = frames_[static_cast<size_t>(signal)];
+    if (p.end >= t0 && p.start <= t1) out.push_back(signal);
+  }
+  return out;
 }
 
 size_t FrameDirectory::size() const {

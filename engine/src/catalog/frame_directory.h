@@ -41,6 +41,8 @@ class FrameDirectory {
   int64_t ItemSamples(int64_t item) const;
   // The latest frame end recorded for a video item, seconds (0 when unknown).
   double ItemEnd(int64_t item) const;
+  // The frames of a video item whose run overlaps [t0, t1], as signal ids.
+  std::vector<int64_t> FramesBetween(int64_t item, double t0, double t1) const;
   size_t size() const;
 
  private:
@@ -54,6 +56,7 @@ class FrameDirectory {
   std::vector<Packed> frames_;  // by signal id
   absl::flat_hash_map<int64_t, int64_t> item_samples_;
   absl::flat_hash_map<int64_t, double> item_end_;
+  absl::flat_hash_map<int64_t, std::vector<int64_t>> item_frames_;  // signal ids
   size_t count_ = 0;
 };
 

@@ -53,6 +53,17 @@ void PdqDelta::Search(const uint8_t* query, int max_distance, std::vector<IndexH
   }
 }
 
+bool PdqDelta::FindCode(int64_t id, uint8_t* out32) const {
+  const size_t n = size();
+  for (size_t row = 0; row < n; ++row) {
+    if (ids_[row] == id && !tombstones_.Contains(row)) {
+      std::memcpy(out32, codes_.get() + row * kPdqCodeBytes, kPdqCodeBytes);
+      return true;
+    }
+  }
+  return false;
+}
+
 size_t PdqDelta::MemoryBytes() const {
   return sizeof(*this) + capacity_ * (sizeof(int64_t) + kPdqCodeBytes) + tombstones_.MemoryBytes();
 }

@@ -41,6 +41,10 @@ class PdqDelta {
   // Writer only. Appends the live rows to *ids and *codes (for a merge).
   void AppendLiveTo(std::vector<int64_t>* ids, std::vector<uint8_t>* codes) const;
 
+  // Copies the code of a live row of `id` to out32; false when there is
+  // none. A linear scan (the delta is small).
+  bool FindCode(int64_t id, uint8_t* out32) const;
+
   // Appends {id, distance} for every live row within max_distance.
   void Search(const uint8_t* query, int max_distance, std::vector<IndexHit>* out) const;
 

@@ -146,6 +146,11 @@ std::vector<IndexHit> PdqIndex::RangeSearch(const uint8_t* query32, int max_dist
   return hits;
 }
 
+bool PdqIndex::FindCode(int64_t id, uint8_t* out32) const {
+  std::shared_ptr<const State> state = Snapshot();
+  return state->main->FindCode(id, out32) || state->delta->FindCode(id, out32);
+}
+
 size_t PdqIndex::MemoryBytes() const {
   std::shared_ptr<const State> state = Snapshot();
   return sizeof(*this) + state->main->MemoryBytes() + state->delta->MemoryBytes();

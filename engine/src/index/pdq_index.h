@@ -70,6 +70,11 @@ class PdqIndex {
   // max_distance < 0.
   std::vector<IndexHit> RangeSearch(const uint8_t* query32, int max_distance) const;
 
+  // Copies a live code of `id` to out32 (32 bytes); false when the id has
+  // none. For comparing a query with known codes directly (the match stage's
+  // span extension). O(log n).
+  bool FindCode(int64_t id, uint8_t* out32) const;
+
   // Merges the delta and drops removed codes now (otherwise automatic).
   absl::Status Compact();
 

@@ -154,6 +154,18 @@ size_t PdqSegment::Remove(absl::Span<const int64_t> sorted_ids) {
   return removed;
 }
 
+bool PdqSegment::FindCode(int64_t id, uint8_t* out32) const {
+  const int64_t* begin = ids_.data();
+  const auto [lo, hi] = std::equal_range(begin, begin + rows_, id);
+  for (const int64_t* p = lo; p != hi; ++p) {
+    const size_t row = static_cast<size_t>(p - begin);
+    if (tombstones_.Contains(row)) continue;
+    std::memcpy(out32, codes_.data() + row * kPdqCodeBytes, kPdqCodeBytes);
+    return true;
+  }
+  return false;
+}
+
 size_t PdqSegment::MemoryBytes() const {
   return sizeof(*this) + ids_.mapped_bytes() + codes_.mapped_bytes() + tombstones_.MemoryBytes() +
          (mih_ ? mih_->MemoryBytes() : 0);

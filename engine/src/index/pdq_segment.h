@@ -54,6 +54,10 @@ class PdqSegment {
   // query. An id may appear more than once (see CanonicalizeHits).
   void Search(const uint8_t* query, int max_distance, std::vector<IndexHit>* out) const;
 
+  // Copies the code of a live row of `id` to out32 (the first, when it has
+  // several); false when there is none. Binary search over the ids.
+  bool FindCode(int64_t id, uint8_t* out32) const;
+
   // Marks every row of each id removed. `sorted_ids` ascending. Returns the
   // number of rows newly removed. Serialised by the caller.
   size_t Remove(absl::Span<const int64_t> sorted_ids);

@@ -1,6 +1,7 @@
 #include "match/frame_matcher.h"
 
 #include <algorithm>
+#include <array>
 #include <map>
 #include <tuple>
 
@@ -68,6 +69,69 @@ Dihedral MajorityVariant(const std::vector<int>& variants) {
   int counts[kDihedralCount] = {};
   for (int v : variants) ++counts[v];
   return static_cast<Dihedral>(std::max_element(counts, counts + kDihedralCount) - counts);
+}
+
+int Hamming(const uint8_t* a, const uint8_t* b) {
+  int d = 0;
+  for (size_t i = 0; i < 32; ++i) d += __builtin_popcount(static_cast<unsigned>(a[i] ^ b[i]));
+  return d;
+}
+
+// Grows `span` over the query frames next to it that match the reference at
+// the aligned moment within options.extend_threshold (see FrameMatchOptions).
+void ExtendSpan(const std::vector<QueryFrame>& frames, const CandidateSource& source,
+                const FrameMatchOptions& options, Dihedral variant, AlignedSpan* span,
+                std::vector<int>* distances, std::vector<bool>* in_span) {
+  const double q_len = span->query_end - span->query_start;
+  const double speed =
+      q_len > 0.5 ? std::clamp((span->ref_end - span->ref_start) / q_len, 1 / options.align.max_speed,
+                               options.align.max_speed)
+                  : 1.0;
+  std::vector<std::pair<Candidate, std::array<uint8_t, 32>>> near;
+  auto try_frame = [&](size_t f) {
+    const QueryFrame& q = frames[f];
+    const Signal& pdq = *q.pdq;
+    if (pdq.quality >= 0 && pdq.quality < options.match.min_quality) return false;
+    const int v = static_cast<int>(variant);
+    const std::vector<uint8_t>& code =
+        pdq.variants.size() == kDihedralCount ? pdq.variants[v] : pdq.hash;
+    if (code.size() != 32) return false;
+    const double r = q.start < span->query_start
+                         ? span->ref_start - (span->query_start - q.start) * speed
+                         : span->ref_end + (q.start - span->query_end) * speed;
+    near.clear();
+    source.FramesNear(span->ref, r - 1.0, r + 1.0, &near);
+    int best = 257;
+    const Candidate* best_frame = nullptr;
+    for (const auto& [frame, ref_code] : near) {
+      const int d = Hamming(code.data(), ref_code.data());
+      if (d < best) {
+        best = d;
+        best_frame = &frame;
+      }
+    }
+    if (best_frame == nullptr || best > options.extend_threshold) return false;
+    span->query_start = std::min(span->query_start, q.start);
+    span->query_end = std::max(span->query_end, q.end);
+    span->ref_start = std::min(span->ref_start, best_frame->ref_start);
+    span->ref_end = std::max(span->ref_end, best_frame->ref_end);
+    span->matched_samples += q.samples;
+    distances->push_back(best);
+    (*in_span)[f] = true;
+    return true;
+  };
+  // Outwards from the span on each side, while frames keep joining within
+  // max_gap of its edge.
+  for (size_t f = frames.size(); f-- > 0;) {
+    if ((*in_span)[f] || frames[f].start >= span->query_start) continue;
+    if (span->query_start - frames[f].end > options.align.max_gap) break;
+    try_frame(f);
+  }
+  for (size_t f = 0; f < frames.size(); ++f) {
+    if ((*in_span)[f] || frames[f].start <= span->query_end) continue;
+    if (frames[f].start - span->query_end > options.align.max_gap) break;
+    try_frame(f);
+  }
 }
 
 }  // namespace
@@ -152,7 +216,18 @@ std::vector<Match> MatchFrames(const std::vector<QueryFrame>& frames, bool query
     }
     AlignOptions align = options.align;
     align.min_samples = needed;
-    for (const AlignedSpan& a : AlignFrameHits(frame_hits, align)) {
+    for (AlignedSpan a : AlignFrameHits(frame_hits, align)) {
+      std::vector<int> variants, distances;
+      std::vector<bool> in_span(frames.size(), false);
+      for (size_t i : a.hits) {
+        variants.push_back(hit_variants[i]);
+        distances.push_back(frame_hits[i].distance);
+        in_span[static_cast<size_t>(frame_hits[i].query_frame)] = true;
+      }
+      const Dihedral variant = MajorityVariant(variants);
+      // The reported distance stays the median of the strict hits.
+      std::vector<int> extended;
+      ExtendSpan(frames, source, options, variant, &a, &extended, &in_span);
       MatchSpan s;
       s.query_is_video = s.ref_is_video = true;
       s.query_start = a.query_start;
@@ -160,11 +235,11 @@ std::vector<Match> MatchFrames(const std::vector<QueryFrame>& frames, bool query
       s.ref_start = a.ref_start;
       s.ref_end = a.ref_end;
       s.matched_frames = a.matched_samples;
-      s.query_share = total_samples > 0 ? static_cast<double>(a.matched_samples) / total_samples : 0;
+      s.query_share = total_samples > 0 ? std::min(1.0, static_cast<double>(a.matched_samples) /
+                                                            static_cast<double>(total_samples))
+                                        : 0;
       s.ref_share = RefShare(source, a.ref, a.ref_start, a.ref_end);
-      std::vector<int> variants;
-      for (size_t i : a.hits) variants.push_back(hit_variants[i]);
-      add(a.ref, a.median_distance, MajorityVariant(variants), s);
+      add(a.ref, Median(distances), variant, s);
     }
     for (auto& [item, list] : photo_hits) {
       std::sort(list.begin(), list.end(), [&](const FrameCandidate* x, const FrameCandidate* y) {

@@ -16,7 +16,9 @@
 #ifndef HASHWATCH_MATCH_FRAME_MATCHER_H_
 #define HASHWATCH_MATCH_FRAME_MATCHER_H_
 
+#include <array>
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "hashwatch/catalog.h"
@@ -45,6 +47,11 @@ class CandidateSource {
   virtual void Search(const uint8_t* code, int threshold, std::vector<Candidate>* out) const = 0;
   // The last frame time of a known video, seconds (0 when unknown).
   virtual double VideoEnd(int64_t item) const = 0;
+  // The frames of a known video whose run overlaps [t0, t1] seconds, with
+  // their codes (Candidate::distance unused), for comparing query frames
+  // directly with the reference at an aligned time.
+  virtual void FramesNear(int64_t item, double t0, double t1,
+                          std::vector<std::pair<Candidate, std::array<uint8_t, 32>>>* out) const = 0;
   // The case that owns an item, when it is open.
   virtual std::optional<CaseId> OpenCase(int64_t item) const = 0;
 };
@@ -59,6 +66,13 @@ struct QueryFrame {
 struct FrameMatchOptions {
   MatchOptions match;
   AlignOptions align;
+  // Once a span is aligned, query frames next to it (within align.max_gap)
+  // are compared with the reference frames at the aligned time (+-1 s) and
+  // join the span within this distance. Only frames of an established
+  // timeline qualify, so the looser bound costs no precision: unrelated
+  // frames are ~128 bits apart and need to land at the aligned moment too.
+  // Recovers the moments a large caption or logo pushes past 31 bits.
+  int extend_threshold = 45;
 };
 
 // `query_is_video`: false for a photo (exactly one frame). Frames below

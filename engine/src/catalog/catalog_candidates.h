@@ -1,0 +1,42 @@
+// CatalogCandidates: the catalog's indexes as the match stage sees them
+// (match::CandidateSource). Photos come from the image index (by item id);
+// video frames from the frame index, placed in time by the frame directory.
+// With a CaseDirectory, only items of open cases are returned, checked after
+// each search so that a withdrawal that completed meanwhile still removes
+// them; without one (benchmarks over bare indexes) every item counts as open,
+// in case "-".
+//
+// Thread safety: as the indexes and directories it reads: safe from many
+// threads at once, also while they are written.
+#ifndef HASHWATCH_CATALOG_CATALOG_CANDIDATES_H_
+#define HASHWATCH_CATALOG_CATALOG_CANDIDATES_H_
+
+#include "catalog/case_directory.h"
+#include "catalog/index_batch.h"
+#include "match/frame_matcher.h"
+
+namespace hashwatch::catalog {
+
+class CatalogCandidates final : public match::CandidateSource {
+ public:
+  CatalogCandidates(const CatalogIndexes& indexes, const CaseDirectory* directory)
+      : indexes_(indexes), directory_(directory) {}
+
+  void Search(const uint8_t* code, int threshold,
+              std::vector<match::Candidate>* out) const override;
+  void FramesNear(int64_t item, double t0, double t1,
+                  std::vector<std::pair<match::Candidate, std::array<uint8_t, 32>>>* out)
+      const override;
+  double VideoEnd(int64_t item) const override;
+  std::optional<CaseId> OpenCase(int64_t item) const override;
+
+ private:
+  bool IsOpen(int64_t item) const { return directory_ == nullptr || directory_->IsOpen(item); }
+
+  const CatalogIndexes& indexes_;
+  const CaseDirectory* directory_;
+};
+
+}  // namespace hashwatch::catalog
+
+#endif  // HASHWATCH_CATALOG_CATALOG_CANDIDATES_H_
