@@ -696,32 +696,6 @@ int RunLocalisation(const std::string& edits, const std::string& refs, const std
 constexpr int kFramesPerItem = 600;
 constexpr double kFrameStep = 0.25;
 
-// Answers from searches already run (on several threads): the match stage
-// then only aligns. Keyed by the code's address (the query's own buffers).
-class PrecomputedCandidates final : public match::CandidateSource {
- public:
-  PrecomputedCandidates(const match::CandidateSource& live,
-                        absl::flat_hash_map<const uint8_t*, std::vector<match::Candidate>> found)
-      : live_(live), found_(std::move(found)) {}
-  void Search(const uint8_t* code, int threshold,
-              std::vector<match::Candidate>* out) const override {
-    auto it = found_.find(code);
-    if (it == found_.end()) return live_.Search(code, threshold, out);
-    out->insert(out->end(), it->second.begin(), it->second.end());
-  }
-  void FramesNear(int64_t item, double t0, double t1,
-                  std::vector<std::pair<match::Candidate, std::array<uint8_t, 32>>>* out)
-      const override {
-    live_.FramesNear(item, t0, t1, out);
-  }
-  double VideoEnd(int64_t item) const override { return live_.VideoEnd(item); }
-  std::optional<CaseId> OpenCase(int64_t item) const override { return live_.OpenCase(item); }
-
- private:
-  const match::CandidateSource& live_;
-  absl::flat_hash_map<const uint8_t*, std::vector<match::Candidate>> found_;
-};
-
 int RunIndexScale(size_t n, int query_frames, int repeat, int threads, uint64_t seed,
                   std::FILE* json) {
   std::printf("\nIndex scale: %zu synthetic frames (items of %d frames at %.2f s), query of %d "
@@ -816,7 +790,7 @@ int RunIndexScale(size_t n, int query_frames, int repeat, int threads, uint64_t 
   };
 
   // (a) one thread: MatchFrames straight on the index.
-  std::vector<double> one, two, two_search, two_align, one_cpu, two_cpu;
+  std::vector<double> one, two, one_cpu, two_cpu;
   size_t hits = 0, matches_count = 0;
   bool found1 = true, found2 = true;
   for (int r = 0; r < repeat; ++r) {
@@ -829,39 +803,23 @@ int RunIndexScale(size_t n, int query_frames, int repeat, int threads, uint64_t 
     found1 &= check(m);
     matches_count = m.size();
 
-    // (b) `threads` threads run the 8 x query_frames searches, then one
-    // aligns (MatchFrames over the precomputed answers).
+    // (b) the same call with MatchOptions::search_threads = `threads`: the
+    // frames' searches shared among threads, then the alignment.
+    match::FrameMatchOptions parallel = options;
+    parallel.match.search_threads = threads;
     t0 = Clock::now();
-    std::vector<const uint8_t*> all;
-    for (const Signal& sig : signals) {
-      for (const auto& v : sig.variants) all.push_back(v.data());
-    }
-    std::vector<std::vector<match::Candidate>> found(all.size());
-    std::atomic<size_t> next{0};
-    std::vector<std::thread> pool;
-    for (int t = 0; t < threads; ++t) {
-      pool.emplace_back([&] {
-        for (size_t i; (i = next.fetch_add(1)) < all.size();) {
-          live.Search(all[i], options.match.threshold, &found[i]);
-        }
-      });
-    }
-    for (std::thread& th : pool) th.join();
-    absl::flat_hash_map<const uint8_t*, std::vector<match::Candidate>> table;
-    hits = 0;
-    for (size_t i = 0; i < all.size(); ++i) {
-      hits += found[i].size();
-      table.emplace(all[i], std::move(found[i]));
-    }
-    const auto t1 = Clock::now();
-    const PrecomputedCandidates pre(live, std::move(table));
-    m = match::MatchFrames(frames, true, pre, options);
-    const auto t2 = Clock::now();
-    two.push_back(Seconds(t0, t2));
+    m = match::MatchFrames(frames, true, live, parallel);
+    two.push_back(Seconds(t0, Clock::now()));
     two_cpu.push_back(ProcessCpuSeconds() - cpu0);
-    two_search.push_back(Seconds(t0, t1));
-    two_align.push_back(Seconds(t1, t2));
     found2 &= check(m);
+  }
+  {
+    // Candidate hits per query (what the alignment works through).
+    std::vector<match::Candidate> found;
+    for (const Signal& sig : signals) {
+      for (const auto& v : sig.variants) live.Search(v.data(), options.match.threshold, &found);
+    }
+    hits = found.size();
   }
   const double mb = 1.0 / (1 << 20);
   std::printf("| | value |\n|---|---:|\n");
@@ -882,10 +840,8 @@ int RunIndexScale(size_t n, int query_frames, int repeat, int threads, uint64_t 
               found1 && found2 ? "yes" : "NO");
   std::printf("| query, 1 thread, MatchFrames on the index (median of %d) | %.3f s |\n", repeat,
               Median(one));
-  std::printf("| query, %d threads search + 1 aligns (median of %d) | %.3f s |\n", threads, repeat,
-              Median(two));
-  std::printf("|   of which searches on %d threads / alignment | %.3f / %.3f s |\n", threads,
-              Median(two_search), Median(two_align));
+  std::printf("| query, MatchOptions::search_threads = %d (median of %d) | %.3f s |\n", threads,
+              repeat, Median(two));
   std::printf("| CPU seconds per query (all threads), 1 thread / %d threads | %.3f / %.3f s |\n",
               threads, Median(one_cpu), Median(two_cpu));
   std::printf("| all query times, 1 thread | ");
@@ -898,13 +854,12 @@ int RunIndexScale(size_t n, int query_frames, int repeat, int threads, uint64_t 
                  ",\n  \"index\": {\"frames\": %zu, \"build_seconds\": %g, \"directory_seconds\": "
                  "%g, \"index_bytes\": %zu, \"rss_index_bytes\": %zu, \"rss_directory_bytes\": "
                  "%zu, \"searches\": %d, \"hits\": %zu, \"found\": %s, \"query_1thread_seconds\": "
-                 "%g, \"query_seconds\": %g, \"query_threads\": %d, \"search_seconds\": %g, "
-                 "\"align_seconds\": %g, \"query_cpu_seconds_1thread\": %g, "
+                 "%g, \"query_seconds\": %g, \"query_threads\": %d, "
+                 "\"query_cpu_seconds_1thread\": %g, "
                  "\"query_cpu_seconds\": %g}",
                  n, index_s, dir_s, index.MemoryBytes(), rss2 - rss1, rss3 - rss2,
                  query_frames * kDihedralCount, hits, found1 && found2 ? "true" : "false",
-                 Median(one), Median(two), threads, Median(two_search), Median(two_align),
-                 Median(one_cpu), Median(two_cpu));
+                 Median(one), Median(two), threads, Median(one_cpu), Median(two_cpu));
   }
   return found1 && found2 ? 0 : 1;
 }

@@ -130,6 +130,12 @@ struct MatchOptions {
   // least this many matched sampled moments (fewer when the query has fewer),
   // so one stray frame never makes a match (docs/video.md).
   int min_frames = 3;
+  // Threads one video query's frame searches use (the calling thread is one
+  // of them). 1 suits a scan that already matches several files at once
+  // (scan --jobs); a pipeline matching one long video at a time can give it
+  // the machine's cores (a 10-minute video over 10M frame hashes: 1.1 s on
+  // one thread, 0.6 s on two; docs/benchmarks.md "Video").
+  int search_threads = 1;
 };
 
 // Where a match lies in time, for matches that involve a video.

@@ -17,6 +17,9 @@ absl::Status ValidateOptions(const MatchOptions& options) {
         absl::StrCat("match threshold ", options.threshold, " is outside 0..", kPdqCodeBits));
   }
   if (options.min_frames < 1) return absl::InvalidArgumentError("min_frames must be at least 1");
+  if (options.search_threads < 1 || options.search_threads > 64) {
+    return absl::InvalidArgumentError("search_threads must be 1..64");
+  }
   return absl::OkStatus();
 }
 

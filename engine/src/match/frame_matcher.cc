@@ -1,6 +1,8 @@
 #include "match/frame_matcher.h"
 
 #include <algorithm>
+#include <atomic>
+#include <thread>
 #include <array>
 #include <map>
 #include <tuple>
@@ -19,34 +21,54 @@ struct FrameCandidate {
 
 // Every candidate of every searchable frame, each (frame, item, ref frame)
 // once at its nearest variant.
-std::vector<FrameCandidate> SearchFrames(const std::vector<QueryFrame>& frames,
-                                         const CandidateSource& source,
-                                         const MatchOptions& options) {
-  std::vector<FrameCandidate> out;
+// One frame's candidates, each (item, reference frame) once at its nearest
+// variant (the lowest variant on ties: the original first).
+void SearchFrame(const QueryFrame& frame, int f, const CandidateSource& source,
+                 const MatchOptions& options, std::vector<FrameCandidate>* out) {
+  const Signal& pdq = *frame.pdq;
+  if (pdq.quality >= 0 && pdq.quality < options.min_quality) return;
+  const bool variants = options.dihedral && pdq.variants.size() == kDihedralCount;
+  const int count = variants ? kDihedralCount : 1;
+  absl::flat_hash_map<std::pair<int64_t, int64_t>, size_t> best;  // -> index into out
   std::vector<Candidate> found;
-  for (size_t f = 0; f < frames.size(); ++f) {
-    const Signal& pdq = *frames[f].pdq;
-    if (pdq.quality >= 0 && pdq.quality < options.min_quality) continue;
-    const bool variants = options.dihedral && pdq.variants.size() == kDihedralCount;
-    const int count = variants ? kDihedralCount : 1;
-    // (item, frame) -> index into out
-    absl::flat_hash_map<std::pair<int64_t, int64_t>, size_t> best;
-    for (int v = 0; v < count; ++v) {
-      const std::vector<uint8_t>& code = variants ? pdq.variants[v] : pdq.hash;
-      if (code.size() != 32) continue;
-      found.clear();
-      source.Search(code.data(), options.threshold, &found);
-      for (const Candidate& c : found) {
-        auto [it, inserted] = best.try_emplace({c.item, c.is_frame ? c.frame : -1}, out.size());
-        if (inserted) {
-          out.push_back({c, static_cast<int>(f), v});
-        } else if (c.distance < out[it->second].candidate.distance) {
-          out[it->second].candidate.distance = c.distance;
-          out[it->second].variant = v;
-        }
+  for (int v = 0; v < count; ++v) {
+    const std::vector<uint8_t>& code = variants ? pdq.variants[v] : pdq.hash;
+    if (code.size() != 32) continue;
+    found.clear();
+    source.Search(code.data(), options.threshold, &found);
+    for (const Candidate& c : found) {
+      auto [it, inserted] = best.try_emplace({c.item, c.is_frame ? c.frame : -1}, out->size());
+      if (inserted) {
+        out->push_back({c, f, v});
+      } else if (c.distance < (*out)[it->second].candidate.distance) {
+        (*out)[it->second].candidate.distance = c.distance;
+        (*out)[it->second].variant = v;
       }
     }
   }
+}
+
+// Every frame's candidates, in frame order; the frames are shared among
+// `threads` threads (the calling one included).
+std::vector<FrameCandidate> SearchFrames(const std::vector<QueryFrame>& frames,
+                                         const CandidateSource& source,
+                                         const MatchOptions& options, int threads) {
+  std::vector<std::vector<FrameCandidate>> per_frame(frames.size());
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t f = next++; f < frames.size(); f = next++) {
+      SearchFrame(frames[f], static_cast<int>(f), source, options, &per_frame[f]);
+    }
+  };
+  const int helpers = std::clamp(threads, 1, 64) - 1;
+  std::vector<std::thread> pool;
+  for (int t = 0; t < helpers && static_cast<size_t>(t + 1) < frames.size(); ++t) {
+    pool.emplace_back(work);
+  }
+  work();
+  for (std::thread& t : pool) t.join();
+  std::vector<FrameCandidate> out;
+  for (std::vector<FrameCandidate>& v : per_frame) out.insert(out.end(), v.begin(), v.end());
   return out;
 }
 
@@ -138,7 +160,8 @@ void ExtendSpan(const std::vector<QueryFrame>& frames, const CandidateSource& so
 
 std::vector<Match> MatchFrames(const std::vector<QueryFrame>& frames, bool query_is_video,
                                const CandidateSource& source, const FrameMatchOptions& options) {
-  const std::vector<FrameCandidate> hits = SearchFrames(frames, source, options.match);
+  const std::vector<FrameCandidate> hits =
+      SearchFrames(frames, source, options.match, options.match.search_threads);
   int64_t total_samples = 0;
   for (const QueryFrame& f : frames) total_samples += f.samples;
   // The evidence a video match needs: min_frames sampled moments, fewer only
