@@ -263,8 +263,8 @@ absl::StatusOr<double> RunDecodeOnly(const std::string& path, const VideoOptions
   media::VideoInfo info;
   const auto t0 = Clock::now();
   absl::Status s = media::DecodeVideo(
-      {.file = &*file, .bytes = {}}, decode,
-      [](media::SampledFrame&&) { return absl::OkStatus(); }, &info);
+      {.file = &*file, .bytes = {}}, decode, [](media::SampledFrame&&) { return absl::OkStatus(); },
+      &info);
   if (!s.ok()) return s;
   return Seconds(t0, Clock::now());
 }
@@ -275,8 +275,8 @@ struct SpeedRow {
   int width = 0, height = 0;
   double fps = 0;
   double video_s = 0;
-  int64_t decoded_frames = 0;   // hashwatch's decoder
-  int64_t samples = 0;          // hashwatch's sampled moments
+  int64_t decoded_frames = 0;  // hashwatch's decoder
+  int64_t samples = 0;         // hashwatch's sampled moments
   int64_t baseline_decoded = 0;
   int64_t baseline_hashed = 0;
   std::vector<double> hasher, hasher_digests, decode, decode_all, border, pdq, baseline;
@@ -285,9 +285,9 @@ struct SpeedRow {
 bool LooksLikeVideoFile(const std::filesystem::path& p) {
   // Cheap pre-filter; the real test is that the hasher accepts it as a video
   // of more than one frame.
-  static const std::set<std::string> kSkip = {".tsv", ".txt", ".md", ".json", ".csv",
-                                              ".jpg", ".jpeg", ".png", ".gif", ".webp",
-                                              ".bmp", ".tif", ".tiff", ".sh", ".py"};
+  static const std::set<std::string> kSkip = {".tsv", ".txt",  ".md",   ".json", ".csv",
+                                              ".jpg", ".jpeg", ".png",  ".gif",  ".webp",
+                                              ".bmp", ".tif",  ".tiff", ".sh",   ".py"};
   std::string ext = p.extension().string();
   std::transform(ext.begin(), ext.end(), ext.begin(), ::tolower);
   return kSkip.count(ext) == 0;
@@ -389,7 +389,9 @@ int RunSpeed(const std::string& dir, double interval, int repeat, std::FILE* jso
       "|\n");
   std::printf("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
   double tv = 0, th = 0, tb = 0, td = 0, tbo = 0, tp = 0, thd = 0;
-  if (json) std::fprintf(json, "{\n  \"interval\": %g,\n  \"repeat\": %d,\n  \"speed\": [\n", interval, repeat);
+  if (json)
+    std::fprintf(json, "{\n  \"interval\": %g,\n  \"repeat\": %d,\n  \"speed\": [\n", interval,
+                 repeat);
   for (size_t i = 0; i < rows.size(); ++i) {
     const SpeedRow& r = rows[i];
     const double h = Median(r.hasher), b = Median(r.baseline), d = Median(r.decode);
@@ -407,36 +409,36 @@ int RunSpeed(const std::string& dir, double interval, int repeat, std::FILE* jso
         r.name.c_str(), r.codec.c_str(), r.width, r.height, r.fps, r.video_s, h, r.video_s / h, d,
         bo, p, hd, b, r.video_s / b, h / b);
     if (json) {
-      std::fprintf(json,
-                   "    {\"file\": %s, \"codec\": %s, \"width\": %d, \"height\": %d, \"fps\": %g, "
-                   "\"video_seconds\": %g, \"decoded_frames\": %lld, \"samples\": %lld, "
-                   "\"hashwatch_seconds\": %g, \"hashwatch_with_digests_seconds\": %g, "
-                   "\"decode_seconds\": %g, \"decode_every_frame_seconds\": %g, "
-                   "\"border_seconds\": %g, \"pdq_seconds\": %g, \"baseline_seconds\": %g, "
-                   "\"baseline_decoded\": %lld, \"baseline_hashed\": %lld, "
-                   "\"ratio\": %g}%s\n",
-                   JsonString(r.name).c_str(), JsonString(r.codec).c_str(), r.width, r.height,
-                   r.fps, r.video_s, static_cast<long long>(r.decoded_frames),
-                   static_cast<long long>(r.samples), h, hd, d, Median(r.decode_all), bo, p, b,
-                   static_cast<long long>(r.baseline_decoded),
-                   static_cast<long long>(r.baseline_hashed), h / b,
-                   i + 1 < rows.size() ? "," : "");
+      std::fprintf(
+          json,
+          "    {\"file\": %s, \"codec\": %s, \"width\": %d, \"height\": %d, \"fps\": %g, "
+          "\"video_seconds\": %g, \"decoded_frames\": %lld, \"samples\": %lld, "
+          "\"hashwatch_seconds\": %g, \"hashwatch_with_digests_seconds\": %g, "
+          "\"decode_seconds\": %g, \"decode_every_frame_seconds\": %g, "
+          "\"border_seconds\": %g, \"pdq_seconds\": %g, \"baseline_seconds\": %g, "
+          "\"baseline_decoded\": %lld, \"baseline_hashed\": %lld, "
+          "\"ratio\": %g}%s\n",
+          JsonString(r.name).c_str(), JsonString(r.codec).c_str(), r.width, r.height, r.fps,
+          r.video_s, static_cast<long long>(r.decoded_frames), static_cast<long long>(r.samples), h,
+          hd, d, Median(r.decode_all), bo, p, b, static_cast<long long>(r.baseline_decoded),
+          static_cast<long long>(r.baseline_hashed), h / b, i + 1 < rows.size() ? "," : "");
     }
   }
   std::printf(
       "| **total** | | | | %.1f | %.3f | %.0f | %.3f | %.4f | %.4f | %.3f | %.3f | %.1f | %.3f "
       "|\n",
       tv, th, tv / th, td, tbo, tp, thd, tb, tv / tb, th / tb);
-  std::printf("\nPer file (medians): frames decoded by each, samples hashed by each, and hashwatch's\n"
-              "decoder with its shortcuts off (decode_every_frame):\n\n");
-  std::printf("| file | hashwatch decoded | hashwatch samples | baseline decoded | baseline hashed | "
-              "decode s (shortcuts) | decode s (every frame) |\n|---|---:|---:|---:|---:|---:|---:|\n");
+  std::printf(
+      "\nPer file (medians): frames decoded by each, samples hashed by each, and hashwatch's\n"
+      "decoder with its shortcuts off (decode_every_frame):\n\n");
+  std::printf(
+      "| file | hashwatch decoded | hashwatch samples | baseline decoded | baseline hashed | "
+      "decode s (shortcuts) | decode s (every frame) |\n|---|---:|---:|---:|---:|---:|---:|\n");
   for (const SpeedRow& r : rows) {
     std::printf("| %s | %lld | %lld | %lld | %lld | %.3f | %.3f |\n", r.name.c_str(),
                 static_cast<long long>(r.decoded_frames), static_cast<long long>(r.samples),
                 static_cast<long long>(r.baseline_decoded),
-                static_cast<long long>(r.baseline_hashed), Median(r.decode),
-                Median(r.decode_all));
+                static_cast<long long>(r.baseline_hashed), Median(r.decode), Median(r.decode_all));
   }
   if (json) {
     std::fprintf(json,
@@ -484,7 +486,7 @@ struct FamilyStats {
   // max(|query start error|, |ref start error|) of the nearest span on the
   // expected reference, for every row that has one (found or not).
   std::vector<double> start_errors;
-  double seconds = 0;                // MatchFile wall time, summed over the family's files
+  double seconds = 0;  // MatchFile wall time, summed over the family's files
 };
 
 int RunLocalisation(const std::string& edits, const std::string& refs, const std::string& filler,
@@ -494,9 +496,9 @@ int RunLocalisation(const std::string& edits, const std::string& refs, const std
     std::fprintf(stderr, "video: %s\n", manifest.status().ToString().c_str());
     return 2;
   }
-  const std::string db =
-      (std::filesystem::temp_directory_path() / absl::StrCat("hashwatch-video-bench-", getpid(), ".db"))
-          .string();
+  const std::string db = (std::filesystem::temp_directory_path() /
+                          absl::StrCat("hashwatch-video-bench-", getpid(), ".db"))
+                             .string();
   absl::StatusOr<std::unique_ptr<Catalog>> catalog = Catalog::Open(db);
   if (!catalog.ok()) {
     std::fprintf(stderr, "video: %s\n", catalog.status().ToString().c_str());
@@ -556,8 +558,8 @@ int RunLocalisation(const std::string& edits, const std::string& refs, const std
         char buf[160];
         if (x.span.has_value()) {
           std::snprintf(buf, sizeof(buf), " %s q%.2f-%.2f r%.2f-%.2f d%d;", ref.c_str(),
-                        x.span->query_start, x.span->query_end, x.span->ref_start,
-                        x.span->ref_end, x.distance);
+                        x.span->query_start, x.span->query_end, x.span->ref_start, x.span->ref_end,
+                        x.distance);
         } else {
           std::snprintf(buf, sizeof(buf), " %s d%d;", ref.c_str(), x.distance);
         }
@@ -616,8 +618,9 @@ int RunLocalisation(const std::string& edits, const std::string& refs, const std
     }
   }
 
-  std::printf("| family | rows | expect | found | start error s (median / max) | false matches | "
-              "filler matches | errors | match s |\n");
+  std::printf(
+      "| family | rows | expect | found | start error s (median / max) | false matches | "
+      "filler matches | errors | match s |\n");
   std::printf("|---|---:|---|---:|---|---:|---:|---:|---:|\n");
   int total_rows = 0, total_found = 0, total_match = 0, total_false = 0;
   if (json) std::fprintf(json, ",\n  \"localisation\": [\n");
@@ -647,9 +650,8 @@ int RunLocalisation(const std::string& edits, const std::string& refs, const std
                    "\"filler_matches\": %d, \"error_rows\": %d, \"errors_as_expected\": %d, "
                    "\"unexpected_errors\": %d}%s\n",
                    JsonString(name).c_str(), f.rows, JsonString(expect).c_str(), f.match_rows,
-                   f.found, Median(f.start_errors), f.false_matches, f.filler_matches,
-                   f.error_rows, f.errors_ok, f.unexpected_errors,
-                   i + 1 < family_order.size() ? "," : "");
+                   f.found, Median(f.start_errors), f.false_matches, f.filler_matches, f.error_rows,
+                   f.errors_ok, f.unexpected_errors, i + 1 < family_order.size() ? "," : "");
     }
   }
   if (json) std::fprintf(json, "  ]");
@@ -677,9 +679,10 @@ int RunLocalisation(const std::string& edits, const std::string& refs, const std
         std::printf("  photo false match: %s\n", e.path().c_str());
       }
     }
-    std::printf("\n| photos | files | low quality | false matches | errors | s |\n"
-                "|---|---:|---:|---:|---:|---:|\n| %s | %d | %d | %d | %d | %.2f |\n",
-                photos.c_str(), files, low, matched, errors, Seconds(t0, Clock::now()));
+    std::printf(
+        "\n| photos | files | low quality | false matches | errors | s |\n"
+        "|---|---:|---:|---:|---:|---:|\n| %s | %d | %d | %d | %d | %.2f |\n",
+        photos.c_str(), files, low, matched, errors, Seconds(t0, Clock::now()));
     if (json) {
       std::fprintf(json, ",\n  \"photos\": {\"files\": %d, \"false_matches\": %d, \"errors\": %d}",
                    files, matched, errors);
@@ -698,9 +701,10 @@ constexpr double kFrameStep = 0.25;
 
 int RunIndexScale(size_t n, int query_frames, int repeat, int threads, uint64_t seed,
                   std::FILE* json) {
-  std::printf("\nIndex scale: %zu synthetic frames (items of %d frames at %.2f s), query of %d "
-              "frames x 8 variants\n\n",
-              n, kFramesPerItem, kFrameStep, query_frames);
+  std::printf(
+      "\nIndex scale: %zu synthetic frames (items of %d frames at %.2f s), query of %d "
+      "frames x 8 variants\n\n",
+      n, kFramesPerItem, kFrameStep, query_frames);
   const size_t rss0 = ResidentBytes();
   // Codes as in `hashwatch-bench search`: PDQ-like bits, clusters of near
   // duplicates (which here play consecutive similar frames).
@@ -738,8 +742,8 @@ int RunIndexScale(size_t n, int query_frames, int repeat, int threads, uint64_t 
   for (size_t i = 0; i < n; ++i) {
     const int64_t id = ids[i];
     const double start = static_cast<double>(id % kFramesPerItem) * kFrameStep;
-    s = directory.Set(id, {.item = id / kFramesPerItem + 1, .start = start, .end = start,
-                           .samples = 1});
+    s = directory.Set(
+        id, {.item = id / kFramesPerItem + 1, .start = start, .end = start, .samples = 1});
     if (!s.ok()) {
       std::fprintf(stderr, "video: %s\n", s.ToString().c_str());
       return 1;
@@ -774,7 +778,9 @@ int RunIndexScale(size_t n, int query_frames, int repeat, int threads, uint64_t 
   }
   std::vector<match::QueryFrame> frames(query_frames);
   for (int f = 0; f < query_frames; ++f) {
-    frames[f] = {.start = static_cast<double>(f), .end = static_cast<double>(f), .samples = 1,
+    frames[f] = {.start = static_cast<double>(f),
+                 .end = static_cast<double>(f),
+                 .samples = 1,
                  .pdq = &signals[f]};
   }
   const catalog::CatalogCandidates live(indexes, /*directory=*/nullptr);
@@ -924,7 +930,8 @@ int RunVideoBench(int argc, char** argv) {
   } else if (json) {
     std::fprintf(json, "{\n  \"interval\": %g", interval);
   }
-  if (rc == 0 && !edits.empty()) rc = std::max(rc, RunLocalisation(edits, refs, filler, photos, json));
+  if (rc == 0 && !edits.empty())
+    rc = std::max(rc, RunLocalisation(edits, refs, filler, photos, json));
   if (rc == 0 && index_frames > 0) {
     rc = std::max(rc, RunIndexScale(index_frames, query_frames, repeat, threads, seed, json));
   }

@@ -61,9 +61,8 @@ int RunEnroll(const EnrollArgs& args) {
   if (catalog == nullptr) return kExitUsage;
 
   const std::vector<InputPath> inputs = ExpandInputPaths(args.paths, std::cin);
-  RecordWriter writer(args.format,
-                      {"path", "case", "item", "media", "pdq", "frames", "quality", "indexed",
-                       "note", "error"});
+  RecordWriter writer(args.format, {"path", "case", "item", "media", "pdq", "frames", "quality",
+                                    "indexed", "note", "error"});
   Progress progress("enroll", inputs.size());
   size_t failed = 0;
   // One file at a time: each enrolment is its own durable transaction, and

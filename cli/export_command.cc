@@ -35,8 +35,7 @@ int RunExport(const ExportArgs& args) {
                static_cast<long long>(result->hashes), static_cast<long long>(result->cases),
                options.destination.c_str());
   if (result->videos_left_out > 0) {
-    std::fprintf(stderr,
-                 "%lld video(s) not in this list: export each with --video-item N (vPDQ)\n",
+    std::fprintf(stderr, "%lld video(s) not in this list: export each with --video-item N (vPDQ)\n",
                  static_cast<long long>(result->videos_left_out));
   }
   return kExitOk;

@@ -43,8 +43,8 @@ Record VideoRecord(const VideoSignals& v) {
   r["codec"] = v.codec;
   if (v.rotation != 0) r["rotation"] = v.rotation;
   if (v.cropped()) {
-    r["crop"] = {{"x", v.crop_x}, {"y", v.crop_y}, {"width", v.crop_width},
-                 {"height", v.crop_height}};
+    r["crop"] = {
+        {"x", v.crop_x}, {"y", v.crop_y}, {"width", v.crop_width}, {"height", v.crop_height}};
   }
   r["interval"] = v.sample_interval;
   r["samples"] = v.sampled;

@@ -51,7 +51,8 @@ TEST_CASE("A video's signals: frames with times and quality, SHA-256 and MD5 of 
   absl::StatusOr<VideoSignals> m = hasher->HashBytes(bytes);
   REQUIRE(m.ok());
   REQUIRE(m->frames.size() == v->frames.size());
-  for (size_t i = 0; i < m->frames.size(); ++i) CHECK(m->frames[i].pdq.hash == v->frames[i].pdq.hash);
+  for (size_t i = 0; i < m->frames.size(); ++i)
+    CHECK(m->frames[i].pdq.hash == v->frames[i].pdq.hash);
 }
 
 TEST_CASE("A still shown for seconds is one frame with a start and an end", "[video][hasher]") {
@@ -87,7 +88,8 @@ TEST_CASE("Letterbox bars and a blurred vertical fill are removed before hashing
     REQUIRE(v.ok());
     CHECK(v->cropped());
     int worst = 0;
-    for (double t = 1; t < 13; t += 1) worst = std::max(worst, Distance(At(*v, t).pdq, At(*original, t).pdq));
+    for (double t = 1; t < 13; t += 1)
+      worst = std::max(worst, Distance(At(*v, t).pdq, At(*original, t).pdq));
     CHECK(worst <= 31);
   }
 }

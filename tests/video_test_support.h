@@ -11,13 +11,15 @@
 
 namespace hashwatch::testing {
 
-inline std::filesystem::path VideoDir() { return TestdataDir() / "video"; }
+inline std::filesystem::path VideoDir() {
+  return TestdataDir() / "video";
+}
 
 // Runs `ffmpeg -nostdin -loglevel error -y <args> <out>`; fails the test when
 // it fails.
 inline void Ffmpeg(const std::string& args, const std::filesystem::path& out) {
-  const CommandResult r = RunCommand("ffmpeg -nostdin -loglevel error -y -threads 1 " + args + " " +
-                                     ShellQuote(out));
+  const CommandResult r =
+      RunCommand("ffmpeg -nostdin -loglevel error -y -threads 1 " + args + " " + ShellQuote(out));
   INFO("ffmpeg " << args << "\n" << r.err);
   REQUIRE(r.exit_code == 0);
 }

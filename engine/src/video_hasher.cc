@@ -4,8 +4,8 @@
 
 #include <algorithm>
 #include <cmath>
-#include <optional>
 #include <opencv2/imgproc.hpp>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -130,7 +130,8 @@ class VideoPipeline {
     f.pdq.hash = std::move(hash);
     f.pdq.quality = pdq.quality;
     if (options_.variants) {
-      for (const signals::PdqBits& v : pdq.dihedral) f.pdq.variants.emplace_back(v.begin(), v.end());
+      for (const signals::PdqBits& v : pdq.dihedral)
+        f.pdq.variants.emplace_back(v.begin(), v.end());
     }
     out_->frames.push_back(std::move(f));
     return absl::OkStatus();
@@ -178,7 +179,8 @@ absl::StatusOr<VideoSignals> HashVideo(const VideoOptions& options,
     const double sy = static_cast<double>(out.height) / analysed.height;
     out.crop_x = static_cast<int>(std::lround(crop.x * sx));
     out.crop_y = static_cast<int>(std::lround(crop.y * sy));
-    out.crop_width = std::min(out.width - out.crop_x, static_cast<int>(std::lround(crop.width * sx)));
+    out.crop_width =
+        std::min(out.width - out.crop_x, static_cast<int>(std::lround(crop.width * sx)));
     out.crop_height =
         std::min(out.height - out.crop_y, static_cast<int>(std::lround(crop.height * sy)));
   } else {
@@ -191,14 +193,13 @@ absl::StatusOr<VideoSignals> HashVideo(const VideoOptions& options,
         info.duration, info.truncation));
   }
   if (info.corrupt_packets > 0) {
-    out.warnings.push_back(
-        absl::StrCat(info.corrupt_packets, " corrupt packets were skipped"));
+    out.warnings.push_back(absl::StrCat(info.corrupt_packets, " corrupt packets were skipped"));
   }
   if (info.header_duration > 0 &&
       std::abs(info.header_duration - info.duration) > std::max(2.0, 0.1 * info.header_duration)) {
-    out.warnings.push_back(absl::StrFormat(
-        "the container gives a duration of %.1f s, the frames span %.1f s", info.header_duration,
-        info.duration));
+    out.warnings.push_back(
+        absl::StrFormat("the container gives a duration of %.1f s, the frames span %.1f s",
+                        info.header_duration, info.duration));
   }
   return out;
 }

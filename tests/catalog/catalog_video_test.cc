@@ -89,12 +89,12 @@ TEST_CASE("A video is enrolled as frames with times, and matches itself end to e
 // tests (flock: ctest runs them in parallel).
 fs::path StreetEdits() {
   const fs::path edits = BinDir() / "test-video-edits";
-  const CommandResult made = RunCommand(
-      "mkdir -p " + ShellQuote(edits) + " && flock " + ShellQuote(edits / ".lock") +
-      " sh -c 'test -s " + (edits / "manifest.tsv").string() + " || bash " +
-      (TestdataDir() / "make_video_edits.sh").string() + " " +
-      (VideoDir() / "street_vtest.mp4").string() + " " +
-      (VideoDir() / "lebiniou_visual.mp4").string() + " " + edits.string() + "'");
+  const CommandResult made =
+      RunCommand("mkdir -p " + ShellQuote(edits) + " && flock " + ShellQuote(edits / ".lock") +
+                 " sh -c 'test -s " + (edits / "manifest.tsv").string() + " || bash " +
+                 (TestdataDir() / "make_video_edits.sh").string() + " " +
+                 (VideoDir() / "street_vtest.mp4").string() + " " +
+                 (VideoDir() / "lebiniou_visual.mp4").string() + " " + edits.string() + "'");
   INFO(made.err);
   REQUIRE(made.exit_code == 0);
   return edits;
@@ -149,13 +149,15 @@ void CheckEdits(const std::set<std::string>& families, bool invert) {
 // beyond it (the span is found, but starts 2 s late).
 const std::set<std::string> kPdqGaps = {"crop_10pct", "text_overlay"};
 
-TEST_CASE("Every edit family is found with its start within 1 s and unrelated footage and "
-          "broken files are not matched",
-          "[catalog][video][edits]") {
+TEST_CASE(
+    "Every edit family is found with its start within 1 s and unrelated footage and "
+    "broken files are not matched",
+    "[catalog][video][edits]") {
   CheckEdits(kPdqGaps, /*invert=*/true);
 }
 
-TEST_CASE("Crops and large captions are found with their start too", "[catalog][video][edits][!shouldfail]") {
+TEST_CASE("Crops and large captions are found with their start too",
+          "[catalog][video][edits][!shouldfail]") {
   CheckEdits(kPdqGaps, /*invert=*/false);
 }
 
@@ -193,10 +195,10 @@ TEST_CASE("A 10 s excerpt of a 3-minute reference is found with its start", "[ca
 void CheckCompilation(const char* a_name, const char* b_name, const char* unrelated) {
   TempDir dir;
   const fs::path out = dir.path() / "compilation.mp4";
-  const CommandResult made = RunCommand(
-      "bash " + ShellQuote(TestdataDir() / "make_video_edits.sh") + " --compilation " +
-      ShellQuote(VideoDir() / a_name) + " " + ShellQuote(VideoDir() / b_name) + " " +
-      ShellQuote(VideoDir() / unrelated) + " " + ShellQuote(out));
+  const CommandResult made =
+      RunCommand("bash " + ShellQuote(TestdataDir() / "make_video_edits.sh") + " --compilation " +
+                 ShellQuote(VideoDir() / a_name) + " " + ShellQuote(VideoDir() / b_name) + " " +
+                 ShellQuote(VideoDir() / unrelated) + " " + ShellQuote(out));
   INFO(made.err);
   REQUIRE(made.exit_code == 0);
   auto c = *Catalog::Open((dir.path() / "c.db").string());
@@ -231,9 +233,10 @@ TEST_CASE("A compilation whose second clip is pillarboxed only in its own span g
   CheckCompilation("cockatoo.mp4", "street_vtest.mp4", "lebiniou_visual.mp4");
 }
 
-TEST_CASE("A photo that is a frame of a known video matches it near that time and a known photo "
-          "shown in a video matches the photo",
-          "[catalog][video]") {
+TEST_CASE(
+    "A photo that is a frame of a known video matches it near that time and a known photo "
+    "shown in a video matches the photo",
+    "[catalog][video]") {
   TempDir dir;
   auto c = *Catalog::Open((dir.path() / "c.db").string());
   const Refs refs = EnrolReferences(*c);
@@ -246,12 +249,13 @@ TEST_CASE("A photo that is a frame of a known video matches it near that time an
   CHECK(std::abs(still[0].span->ref_start - 6.2) <= 1.0);
 
   // 4 s of unrelated footage, then the known photo for 5 s.
-  Ffmpeg("-i " + ShellQuote(VideoDir() / "lebiniou_visual.mp4") + " -loop 1 -framerate 25 -i " +
-             ShellQuote(TestdataDir() / "known/coffee.jpg") +
-             " -filter_complex \"[0:v]trim=0:4,setpts=PTS-STARTPTS,fps=25,scale=480:320,setsar=1[a];"
-             "[1:v]trim=duration=5,setpts=PTS-STARTPTS,scale=480:320,setsar=1[b];"
-             "[a][b]concat=n=2:v=1[v]\" -map \"[v]\" -c:v libx264 -pix_fmt yuv420p",
-         dir.path() / "slideshow.mp4");
+  Ffmpeg(
+      "-i " + ShellQuote(VideoDir() / "lebiniou_visual.mp4") + " -loop 1 -framerate 25 -i " +
+          ShellQuote(TestdataDir() / "known/coffee.jpg") +
+          " -filter_complex \"[0:v]trim=0:4,setpts=PTS-STARTPTS,fps=25,scale=480:320,setsar=1[a];"
+          "[1:v]trim=duration=5,setpts=PTS-STARTPTS,scale=480:320,setsar=1[b];"
+          "[a][b]concat=n=2:v=1[v]\" -map \"[v]\" -c:v libx264 -pix_fmt yuv420p",
+      dir.path() / "slideshow.mp4");
   const std::vector<Match> shown = On(*c, dir.path() / "slideshow.mp4", refs.coffee);
   REQUIRE(shown.size() == 1);
   CHECK(std::abs(shown[0].span->query_start - 4) <= 1.0);
@@ -269,15 +273,15 @@ TEST_CASE("A photo that is a frame of a known video matches it near that time an
   }
 }
 
-TEST_CASE("Withdrawing a video stops its matches and reopening keeps the others", "[catalog][video]") {
+TEST_CASE("Withdrawing a video stops its matches and reopening keeps the others",
+          "[catalog][video]") {
   TempDir dir;
   const std::string path = (dir.path() / "c.db").string();
   Refs refs;
   {
     auto c = *Catalog::Open(path);
     refs = EnrolReferences(*c);
-    absl::StatusOr<EnrollResult> other =
-        c->EnrollFile(Req("OTHER"), VideoDir() / "tree.mp4");
+    absl::StatusOr<EnrollResult> other = c->EnrollFile(Req("OTHER"), VideoDir() / "tree.mp4");
     REQUIRE(other.ok());
     REQUIRE(c->Withdraw("CASE-V", "").ok());
     CHECK(On(*c, VideoDir() / "street_vtest.mp4", refs.street).empty());

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "../catalog/catalog_fixtures.h"
+#include "cli_test_support.h"
 #include "test_support.h"
 
 namespace hashwatch::testing {
@@ -12,17 +13,11 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string Q(const fs::path& p) { return ShellQuote(p); }
-std::string Hw() { return HashwatchCommand(); }
-
-std::vector<nlohmann::json> JsonLines(const std::string& out) {
-  std::vector<nlohmann::json> lines;
-  std::istringstream in(out);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (!line.empty()) lines.push_back(nlohmann::json::parse(line));
-  }
-  return lines;
+std::string Q(const fs::path& p) {
+  return ShellQuote(p);
+}
+std::string Hw() {
+  return HashwatchCommand();
 }
 
 TEST_CASE("hashwatch enroll + scan: the demo finds the edited copies and no unrelated photo",
@@ -145,7 +140,8 @@ TEST_CASE("hashwatch withdraw stops matches and the case cannot be exported afte
   CHECK(SqlText(db, "SELECT operator FROM audit_log WHERE action = 'withdraw'") == "bob");
 }
 
-TEST_CASE("hashwatch export and import round-trip and a bad list is refused whole", "[catalog][cli]") {
+TEST_CASE("hashwatch export and import round-trip and a bad list is refused whole",
+          "[catalog][cli]") {
   TempDir dir;
   const fs::path a = dir.path() / "a.db", b = dir.path() / "b.db";
   REQUIRE(RunCommand(Hw() + " enroll --db " + Q(a) + " --case K --label 'known, five' " +

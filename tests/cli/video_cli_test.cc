@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "cli_test_support.h"
 #include "test_support.h"
 #include "video_test_support.h"
 
@@ -11,16 +12,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::vector<nlohmann::json> Lines(const std::string& out) {
-  std::vector<nlohmann::json> lines;
-  std::istringstream in(out);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (!line.empty()) lines.push_back(nlohmann::json::parse(line));
-  }
-  return lines;
-}
-
 TEST_CASE("hashwatch hash prints a video's frames, duration and digests beside images",
           "[video][cli]") {
   const CommandResult r = RunCommand(HashwatchCommand() + " hash --signals pdq,sha256,md5 " +
@@ -28,7 +19,7 @@ TEST_CASE("hashwatch hash prints a video's frames, duration and digests beside i
                                      ShellQuote(TestdataDir() / "known/coffee.jpg"));
   INFO(r.err);
   REQUIRE(r.exit_code == 0);
-  const std::vector<nlohmann::json> lines = Lines(r.out);
+  const std::vector<nlohmann::json> lines = JsonLines(r.out);
   REQUIRE(lines.size() == 2);
   const nlohmann::json& v = lines[0];
   CHECK(v["media"] == "video");
@@ -42,16 +33,17 @@ TEST_CASE("hashwatch hash prints a video's frames, duration and digests beside i
   CHECK(lines[1]["pdq"].get<std::string>().size() == 64);
 }
 
-TEST_CASE("hashwatch scan: a re-posted excerpt matches with its span, broken files are per-file "
-          "errors and the batch goes on",
-          "[video][cli]") {
+TEST_CASE(
+    "hashwatch scan: a re-posted excerpt matches with its span, broken files are per-file "
+    "errors and the batch goes on",
+    "[video][cli]") {
   TempDir dir;
   const std::string db = ShellQuote(dir.path() / "c.db");
   const CommandResult e = RunCommand(HashwatchCommand() + " enroll --db " + db + " --case V " +
                                      ShellQuote(VideoDir() / "street_vtest.mp4"));
   INFO(e.err);
   REQUIRE(e.exit_code == 0);
-  const nlohmann::json enrolled = Lines(e.out).at(0);
+  const nlohmann::json enrolled = JsonLines(e.out).at(0);
   CHECK(enrolled["media"] == "video");
   const fs::path crawl = dir.path() / "crawl";
   fs::create_directories(crawl);
@@ -65,7 +57,7 @@ TEST_CASE("hashwatch scan: a re-posted excerpt matches with its span, broken fil
   const CommandResult s =
       RunCommand(HashwatchCommand() + " scan --db " + db + " " + ShellQuote(crawl));
   CHECK(s.exit_code == 1);  // some files could not be read
-  const std::vector<nlohmann::json> lines = Lines(s.out);
+  const std::vector<nlohmann::json> lines = JsonLines(s.out);
   REQUIRE(lines.size() == 4);
   CHECK(lines[0].contains("error"));
   CHECK(lines[1].contains("error"));
@@ -101,7 +93,7 @@ TEST_CASE("hashwatch export --video-item writes vPDQ that import reads back as a
   const CommandResult s = RunCommand(HashwatchCommand() + " scan --db " + b + " " +
                                      ShellQuote(VideoDir() / "tree.mp4"));
   REQUIRE(s.exit_code == 0);
-  const nlohmann::json line = Lines(s.out).at(0);
+  const nlohmann::json line = JsonLines(s.out).at(0);
   REQUIRE(line["matches"].size() == 1);
   CHECK(line["matches"][0]["case"] == "PARTNER");
   // A CSV export says it left the video out.

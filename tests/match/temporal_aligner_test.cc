@@ -59,13 +59,14 @@ TEST_CASE("A compilation gives one span per copied part, even of the same refere
           "[match][align]") {
   std::vector<FrameHit> hits;
   int frame = 0;
-  for (int k = 0; k < 8; ++k) hits.push_back(Hit(3, frame++, 5 + k, 20 + k));   // A at 5 s
-  for (int k = 0; k < 8; ++k) hits.push_back(Hit(4, frame++, 20 + k, 1 + k));   // B at 20 s
-  for (int k = 0; k < 8; ++k) hits.push_back(Hit(3, frame++, 40 + k, 100 + k)); // A again
+  for (int k = 0; k < 8; ++k) hits.push_back(Hit(3, frame++, 5 + k, 20 + k));    // A at 5 s
+  for (int k = 0; k < 8; ++k) hits.push_back(Hit(4, frame++, 20 + k, 1 + k));    // B at 20 s
+  for (int k = 0; k < 8; ++k) hits.push_back(Hit(3, frame++, 40 + k, 100 + k));  // A again
   std::vector<AlignedSpan> spans = AlignFrameHits(hits, {});
   REQUIRE(spans.size() == 3);
-  std::sort(spans.begin(), spans.end(),
-            [](const AlignedSpan& a, const AlignedSpan& b) { return a.query_start < b.query_start; });
+  std::sort(spans.begin(), spans.end(), [](const AlignedSpan& a, const AlignedSpan& b) {
+    return a.query_start < b.query_start;
+  });
   CHECK(spans[0].ref == 3);
   CHECK(spans[0].ref_start == 20);
   CHECK(spans[1].ref == 4);

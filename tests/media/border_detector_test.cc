@@ -99,8 +99,9 @@ cv::Mat FfmpegBlurCanvas(const cv::Mat& picture, int canvas_w, int canvas_h, cv:
   cv::resize(small, canvas, cv::Size(canvas_w, canvas_h), 0, 0, cv::INTER_CUBIC);
   canvas -= cv::Scalar(15);
   cv::Mat fitted;
-  const int h = static_cast<int>(std::lround(static_cast<double>(picture.rows) * canvas_w /
-                                             picture.cols / 2)) * 2;
+  const int h = static_cast<int>(
+                    std::lround(static_cast<double>(picture.rows) * canvas_w / picture.cols / 2)) *
+                2;
   cv::resize(picture, fitted, cv::Size(canvas_w, h), 0, 0, cv::INTER_AREA);
   *where = cv::Rect(0, (canvas_h - h) / 2, canvas_w, h);
   fitted.copyTo(canvas(*where));
@@ -228,7 +229,8 @@ TEST_CASE("ffmpeg's vertical re-upload of a real clip is cropped to the picture"
   // buildings, so texture alone does not find the picture; the seams do.
   testing::TempDir tmp;
   const auto clip = tmp.path() / "vertical.mp4";
-  testing::Ffmpeg("-t 4 -i " + testing::ShellQuote((testing::VideoDir() / "street_vtest.mp4").string()) +
+  testing::Ffmpeg("-t 4 -i " +
+                      testing::ShellQuote((testing::VideoDir() / "street_vtest.mp4").string()) +
                       " -filter_complex \"[0:v]setsar=1,split[a][b];[a]scale=-2:212,crop=120:212,"
                       "boxblur=luma_radius=3:luma_power=2,scale=480:854:flags=bicubic,"
                       "eq=brightness=-0.06[bg];[b]scale=480:-2[fg];[bg][fg]overlay=(W-w)/2:(H-h)/2,"
@@ -240,8 +242,7 @@ TEST_CASE("ffmpeg's vertical re-upload of a real clip is cropped to the picture"
   auto signals = hasher->HashFile(clip.string());
   REQUIRE(signals.ok());
   // The 480x360 picture sits at y = 247..607 of 854.
-  const cv::Rect found(signals->crop_x, signals->crop_y, signals->crop_width,
-                       signals->crop_height);
+  const cv::Rect found(signals->crop_x, signals->crop_y, signals->crop_width, signals->crop_height);
   const cv::Rect truth(0, 247, 480, 360);
   INFO("found " << found << " in " << signals->width << "x" << signals->height);
   CHECK(Near(found, truth, cv::Size(signals->width, signals->height), 0.02));

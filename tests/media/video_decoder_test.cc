@@ -144,7 +144,8 @@ TEST_CASE("Broken and hostile videos are per-file errors with the reason", "[vid
   CHECK(Decode(dir.path() / "empty").status.code() == absl::StatusCode::kInvalidArgument);
 
   std::vector<uint8_t> noise(100000);
-  for (size_t i = 0; i < noise.size(); ++i) noise[i] = static_cast<uint8_t>((i * 2654435761u) >> 13);
+  for (size_t i = 0; i < noise.size(); ++i)
+    noise[i] = static_cast<uint8_t>((i * 2654435761u) >> 13);
   hashwatch::testing::WriteFileBytes(dir.path() / "noise", noise);
   const Decoded n = Decode(dir.path() / "noise");
   CHECK(n.status.code() == absl::StatusCode::kInvalidArgument);

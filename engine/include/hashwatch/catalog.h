@@ -99,8 +99,8 @@ struct EnrollRequest {
 struct EnrollResult {
   ItemId item = 0;
   std::string media = "image";  // "image" or "video"
-  std::string pdq_hex;  // the enrolled PDQ hash (original orientation); empty for a video
-  int quality = 0;      // its PDQ quality, 0..100 (a video: the median of its frames)
+  std::string pdq_hex;          // the enrolled PDQ hash (original orientation); empty for a video
+  int quality = 0;              // its PDQ quality, 0..100 (a video: the median of its frames)
   // Videos: frames stored (runs of near-identical samples), of which
   // `indexed_frames` are trusted for matching, and the duration in seconds.
   int64_t frames = 0;

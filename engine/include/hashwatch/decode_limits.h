@@ -15,9 +15,9 @@ struct DecodeLimits {
   int64_t max_bytes = 256LL * 1024 * 1024;  // size of an encoded image file
   // Videos (read in pieces, never whole into memory):
   int64_t max_video_bytes = 16LL * 1024 * 1024 * 1024;  // file size
-  double max_video_seconds = 4 * 3600.0;  // duration, from the header and the frames
-  int64_t max_video_frames = 2'000'000;   // frames decoded (about 18 h at 30 fps)
-  double max_decode_seconds = 1800.0;     // wall-clock time spent decoding one video
+  double max_video_seconds = 4 * 3600.0;                // duration, from the header and the frames
+  int64_t max_video_frames = 2'000'000;                 // frames decoded (about 18 h at 30 fps)
+  double max_decode_seconds = 1800.0;                   // wall-clock time spent decoding one video
 };
 
 }  // namespace hashwatch

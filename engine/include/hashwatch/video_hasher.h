@@ -74,9 +74,9 @@ struct VideoSignals {
   std::string codec;      // e.g. "h264"
   int width = 0;          // displayed size, upright, full resolution
   int height = 0;
-  int rotation = 0;        // degrees clockwise applied from the metadata
-  double frame_rate = 0;   // average frames per second (0 when unknown)
-  double duration = 0;     // seconds, measured from the decoded frames
+  int rotation = 0;       // degrees clockwise applied from the metadata
+  double frame_rate = 0;  // average frames per second (0 when unknown)
+  double duration = 0;    // seconds, measured from the decoded frames
   double sample_interval = 0;
   int64_t size = 0;     // bytes of the file
   int64_t sampled = 0;  // sampled moments hashed (sum of frames' samples)

@@ -24,9 +24,9 @@ class CatalogCandidates final : public match::CandidateSource {
 
   void Search(const uint8_t* code, int threshold,
               std::vector<match::Candidate>* out) const override;
-  void FramesNear(int64_t item, double t0, double t1,
-                  std::vector<std::pair<match::Candidate, std::array<uint8_t, 32>>>* out)
-      const override;
+  void FramesNear(
+      int64_t item, double t0, double t1,
+      std::vector<std::pair<match::Candidate, std::array<uint8_t, 32>>>* out) const override;
   double VideoEnd(int64_t item) const override;
   std::optional<CaseId> OpenCase(int64_t item) const override;
 

@@ -96,10 +96,14 @@ absl::StatusOr<EnrollResult> StoreImage(Catalog::Impl& impl, const EnrollRequest
                                                    .duration = std::nullopt,
                                                    .sample_interval = std::nullopt});
   if (!item.ok()) return item.status();
-  absl::StatusOr<int64_t> signal = store.InsertSignal(
-      {.item = *item, .type = "pdq", .frame_time = std::nullopt, .hash = pdq->hash,
-       .quality = pdq->quality, .frame_end = std::nullopt,
-       .frame_samples = std::nullopt, .frame_number = std::nullopt});
+  absl::StatusOr<int64_t> signal = store.InsertSignal({.item = *item,
+                                                       .type = "pdq",
+                                                       .frame_time = std::nullopt,
+                                                       .hash = pdq->hash,
+                                                       .quality = pdq->quality,
+                                                       .frame_end = std::nullopt,
+                                                       .frame_samples = std::nullopt,
+                                                       .frame_number = std::nullopt});
   if (!signal.ok()) return signal.status();
   const std::string details = catalog::AuditDetails()
                                   .Add("case", request.case_id)
@@ -114,7 +118,8 @@ absl::StatusOr<EnrollResult> StoreImage(Catalog::Impl& impl, const EnrollRequest
   if (absl::Status s = txn->Commit(); !s.ok()) return s;
 
   catalog::IndexBatch batch;
-  if (result.indexed) batch.Add(*signal, *item, pdq->hash, std::nullopt, std::nullopt, std::nullopt);
+  if (result.indexed)
+    batch.Add(*signal, *item, pdq->hash, std::nullopt, std::nullopt, std::nullopt);
   if (absl::Status s = Publish(impl, request, *item, batch); !s.ok()) return s;
   result.item = *item;
   return result;
@@ -153,40 +158,41 @@ absl::StatusOr<EnrollResult> StoreVideo(Catalog::Impl& impl, const EnrollRequest
     result.already_enrolled = true;
     return result;
   }
-  absl::StatusOr<int64_t> item = store.InsertItem({.case_id = request.case_id,
-                                                   .media_kind = "video",
-                                                   .sha256 = sha256->hash,
-                                                   .size = video.size,
-                                                   .enrolled_at = now,
-                                                   .source_note = request.source_note,
-                                                   .duration = video.duration,
-                                                   .sample_interval =
-                                                       video.sample_interval > 0
-                                                           ? std::optional<double>(
-                                                                 video.sample_interval)
-                                                           : std::nullopt});
+  absl::StatusOr<int64_t> item = store.InsertItem(
+      {.case_id = request.case_id,
+       .media_kind = "video",
+       .sha256 = sha256->hash,
+       .size = video.size,
+       .enrolled_at = now,
+       .source_note = request.source_note,
+       .duration = video.duration,
+       .sample_interval = video.sample_interval > 0 ? std::optional<double>(video.sample_interval)
+                                                    : std::nullopt});
   if (!item.ok()) return item.status();
   catalog::IndexBatch batch;
   for (const VideoFrame& f : video.frames) {
-    absl::StatusOr<int64_t> signal =
-        store.InsertSignal({.item = *item,
-                            .type = "pdq",
-                            .frame_time = f.start,
-                            .hash = f.pdq.hash,
-                            .quality = f.pdq.quality,
-                            .frame_end = f.end,
-                            .frame_samples = f.samples,
-                            .frame_number = f.frame_number});
+    absl::StatusOr<int64_t> signal = store.InsertSignal({.item = *item,
+                                                         .type = "pdq",
+                                                         .frame_time = f.start,
+                                                         .hash = f.pdq.hash,
+                                                         .quality = f.pdq.quality,
+                                                         .frame_end = f.end,
+                                                         .frame_samples = f.samples,
+                                                         .frame_number = f.frame_number});
     if (!signal.ok()) return signal.status();
     if (impl.Indexable(f.pdq.quality)) {
       batch.Add(*signal, *item, f.pdq.hash, f.start, f.end, f.samples);
       ++result.indexed_frames;
     }
   }
-  if (absl::StatusOr<int64_t> s = store.InsertSignal(
-          {.item = *item, .type = "md5", .frame_time = std::nullopt, .hash = md5->hash,
-           .quality = std::nullopt, .frame_end = std::nullopt,
-       .frame_samples = std::nullopt, .frame_number = std::nullopt});
+  if (absl::StatusOr<int64_t> s = store.InsertSignal({.item = *item,
+                                                      .type = "md5",
+                                                      .frame_time = std::nullopt,
+                                                      .hash = md5->hash,
+                                                      .quality = std::nullopt,
+                                                      .frame_end = std::nullopt,
+                                                      .frame_samples = std::nullopt,
+                                                      .frame_number = std::nullopt});
       !s.ok()) {
     return s.status();
   }

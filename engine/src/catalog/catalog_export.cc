@@ -44,7 +44,8 @@ absl::StatusOr<ExportResult> WriteVpdq(Catalog::Impl& impl, const ExportOptions&
   absl::StatusOr<bool> found = item->Step();
   if (!found.ok()) return found.status();
   if (!*found) {
-    return absl::NotFoundError(absl::StrCat("no item ", options.video_item, " in ", impl.db.path()));
+    return absl::NotFoundError(
+        absl::StrCat("no item ", options.video_item, " in ", impl.db.path()));
   }
   const std::string case_id = item->Text(0);
   if (item->Text(1) != "video") {
@@ -52,18 +53,19 @@ absl::StatusOr<ExportResult> WriteVpdq(Catalog::Impl& impl, const ExportOptions&
         absl::StrCat("item ", options.video_item, " is not a video (", item->Text(1), ")"));
   }
   if (!options.case_id.empty() && options.case_id != case_id) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("item ", options.video_item, " belongs to case '", case_id, "', not '",
-                     options.case_id, "'"));
+    return absl::InvalidArgumentError(absl::StrCat("item ", options.video_item,
+                                                   " belongs to case '", case_id, "', not '",
+                                                   options.case_id, "'"));
   }
   if (item->Text(3) == "withdrawn") {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "case '", case_id, "' was withdrawn; withdrawn hashes are never exported"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("case '", case_id, "' was withdrawn; withdrawn hashes are never exported"));
   }
   const double interval = item->Double(2);
   absl::StatusOr<catalog::SqliteStatement> q = impl.db.Prepare(
       "SELECT hash, coalesce(quality, 100), frame_time, coalesce(frame_end, frame_time), "
-      "coalesce(frame_samples, 1), coalesce(frame_number, 0) FROM signals WHERE item_id = ?1 AND type = 'pdq' "
+      "coalesce(frame_samples, 1), coalesce(frame_number, 0) FROM signals WHERE item_id = ?1 AND "
+      "type = 'pdq' "
       "AND frame_time IS NOT NULL ORDER BY frame_time, id");
   if (!q.ok()) return q.status();
   q->Bind(1, int64_t{options.video_item});

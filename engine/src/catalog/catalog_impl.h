@@ -16,9 +16,9 @@
 #include "absl/status/status.h"
 #include "catalog/case_directory.h"
 #include "catalog/catalog_store.h"
+#include "catalog/index_batch.h"
 #include "catalog/sqlite_db.h"
 #include "hashwatch/catalog.h"
-#include "catalog/index_batch.h"
 #include "hashwatch/media_hasher.h"
 
 namespace hashwatch {

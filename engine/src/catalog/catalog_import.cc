@@ -78,16 +78,15 @@ absl::StatusOr<ImportResult> Catalog::ImportHashes(const ImportRequest& request,
         e.quality < 0 ? std::nullopt : std::optional<int64_t>(e.quality);
     const std::optional<double> frame_time =
         e.frame_time < 0 ? std::nullopt : std::optional<double>(e.frame_time);
-    absl::StatusOr<int64_t> signal = store.InsertSignal({.item = item,
-                                                         .type = "pdq",
-                                                         .frame_time = frame_time,
-                                                         .hash = e.pdq,
-                                                         .quality = quality,
-                                                         .frame_end = frame_time,
-                                                         .frame_samples = frame_time.has_value()
-                                                                              ? std::optional<int64_t>(1)
-                                                                              : std::nullopt,
-                                                         .frame_number = e.frame_number});
+    absl::StatusOr<int64_t> signal = store.InsertSignal(
+        {.item = item,
+         .type = "pdq",
+         .frame_time = frame_time,
+         .hash = e.pdq,
+         .quality = quality,
+         .frame_end = frame_time,
+         .frame_samples = frame_time.has_value() ? std::optional<int64_t>(1) : std::nullopt,
+         .frame_number = e.frame_number});
     if (!signal.ok()) return signal.status();
     ++result.signals;
     if (impl_->Indexable(quality)) {
@@ -105,8 +104,8 @@ absl::StatusOr<ImportResult> Catalog::ImportHashes(const ImportRequest& request,
                                                      .size = std::nullopt,
                                                      .enrolled_at = now,
                                                      .source_note = source,
-                                                   .duration = std::nullopt,
-                                                   .sample_interval = std::nullopt});
+                                                     .duration = std::nullopt,
+                                                     .sample_interval = std::nullopt});
     if (!item.ok()) return item.status();
     new_items.emplace_back(*item, 0);
     for (const HashListEntry& e : list->entries) {
@@ -127,8 +126,8 @@ absl::StatusOr<ImportResult> Catalog::ImportHashes(const ImportRequest& request,
                             .size = std::nullopt,
                             .enrolled_at = now,
                             .source_note = absl::StrCat(source, ":", e.line),
-                                                   .duration = std::nullopt,
-                                                   .sample_interval = std::nullopt});
+                            .duration = std::nullopt,
+                            .sample_interval = std::nullopt});
       if (!item.ok()) return item.status();
       new_items.emplace_back(*item, e.case_index);
       if (absl::Status s = add_signal(*item, e); !s.ok()) return s;

@@ -10,8 +10,8 @@
 
 #include "absl/status/status.h"
 #include "catalog/case_directory.h"
-#include "catalog/sqlite_db.h"
 #include "catalog/index_batch.h"
+#include "catalog/sqlite_db.h"
 
 namespace hashwatch::catalog {
 

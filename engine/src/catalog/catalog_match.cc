@@ -45,7 +45,8 @@ absl::StatusOr<MatchResult> Catalog::MatchSignal(const Signal& pdq,
     return result;
   }
   const std::vector<match::QueryFrame> frames = {{.start = 0, .end = 0, .samples = 1, .pdq = &pdq}};
-  result.matches = match::MatchFrames(frames, /*query_is_video=*/false, catalog::CatalogCandidates(impl_->indexes, &impl_->directory),
+  result.matches = match::MatchFrames(frames, /*query_is_video=*/false,
+                                      catalog::CatalogCandidates(impl_->indexes, &impl_->directory),
                                       {.match = options, .align = {}});
   return result;
 }
@@ -75,15 +76,15 @@ absl::StatusOr<MatchResult> Catalog::MatchVideo(const VideoSignals& video,
     result.low_quality = true;
     return result;
   }
-  result.matches = match::MatchFrames(frames, /*query_is_video=*/true, catalog::CatalogCandidates(impl_->indexes, &impl_->directory),
+  result.matches = match::MatchFrames(frames, /*query_is_video=*/true,
+                                      catalog::CatalogCandidates(impl_->indexes, &impl_->directory),
                                       {.match = options, .align = {}});
   return result;
 }
 
 namespace {
 
-absl::StatusOr<MatchResult> MatchMedia(const Catalog& catalog,
-                                       absl::StatusOr<MediaSignals> signals,
+absl::StatusOr<MatchResult> MatchMedia(const Catalog& catalog, absl::StatusOr<MediaSignals> signals,
                                        const MatchOptions& options) {
   if (!signals.ok()) return signals.status();
   if (signals->kind == MediaKind::kVideo) return catalog.MatchVideo(signals->video, options);

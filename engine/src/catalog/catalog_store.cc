@@ -10,6 +10,17 @@ absl::Status RunOnce(SqliteStatement& stmt) {
   return s;
 }
 
+// Runs the bound `stmt`, appends its first column's integers to *out and
+// resets it, whatever happens.
+absl::Status AppendFirstColumn(SqliteStatement& stmt, std::vector<int64_t>* out) {
+  absl::Status s = stmt.ForEachRow([&] {
+    out->push_back(stmt.Int(0));
+    return absl::OkStatus();
+  });
+  stmt.Reset();
+  return s;
+}
+
 }  // namespace
 
 absl::StatusOr<CatalogStore> CatalogStore::Prepare(SqliteDb* db) {
@@ -117,38 +128,18 @@ absl::StatusOr<int64_t> CatalogStore::InsertSignal(const SignalRow& row) {
 
 absl::StatusOr<std::vector<int64_t>> CatalogStore::FrameSignalsOfItems(
     absl::Span<const int64_t> items) {
-  SqliteStatement& q = *frames_of_item_;
   std::vector<int64_t> ids;
   for (int64_t item : items) {
-    q.Bind(1, item);
-    for (;;) {
-      absl::StatusOr<bool> row = q.Step();
-      if (!row.ok()) {
-        q.Reset();
-        return row.status();
-      }
-      if (!*row) break;
-      ids.push_back(q.Int(0));
-    }
-    q.Reset();
+    frames_of_item_->Bind(1, item);
+    if (absl::Status s = AppendFirstColumn(*frames_of_item_, &ids); !s.ok()) return s;
   }
   return ids;
 }
 
 absl::StatusOr<std::vector<int64_t>> CatalogStore::ItemsOfCase(const std::string& case_id) {
-  SqliteStatement& q = *items_of_case_;
-  q.Bind(1, case_id);
   std::vector<int64_t> items;
-  for (;;) {
-    absl::StatusOr<bool> row = q.Step();
-    if (!row.ok()) {
-      q.Reset();
-      return row.status();
-    }
-    if (!*row) break;
-    items.push_back(q.Int(0));
-  }
-  q.Reset();
+  items_of_case_->Bind(1, case_id);
+  if (absl::Status s = AppendFirstColumn(*items_of_case_, &items); !s.ok()) return s;
   return items;
 }
 

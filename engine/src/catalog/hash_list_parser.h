@@ -28,11 +28,11 @@ std::string_view HashListFormatName(HashListFormat format);
 
 struct HashListEntry {
   std::array<uint8_t, 32> pdq;
-  double frame_time = -1;   // vpdq: seconds; < 0 otherwise
+  double frame_time = -1;               // vpdq: seconds; < 0 otherwise
   std::optional<int64_t> frame_number;  // vpdq: the frame's number in its video
-  int64_t line = 0;         // 1-based line number in the input
-  uint32_t case_index = 0;  // into HashList::cases
-  int16_t quality = -1;     // 0..100; -1 unknown
+  int64_t line = 0;                     // 1-based line number in the input
+  uint32_t case_index = 0;              // into HashList::cases
+  int16_t quality = -1;                 // 0..100; -1 unknown
 };
 
 struct HashListCase {

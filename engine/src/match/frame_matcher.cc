@@ -1,10 +1,10 @@
 #include "match/frame_matcher.h"
 
 #include <algorithm>
-#include <atomic>
-#include <thread>
 #include <array>
+#include <atomic>
 #include <map>
+#include <thread>
 #include <tuple>
 
 #include "absl/container/flat_hash_map.h"
@@ -51,8 +51,8 @@ void SearchFrame(const QueryFrame& frame, int f, const CandidateSource& source,
 // Every frame's candidates, in frame order; the frames are shared among
 // `threads` threads (the calling one included).
 std::vector<FrameCandidate> SearchFrames(const std::vector<QueryFrame>& frames,
-                                         const CandidateSource& source,
-                                         const MatchOptions& options, int threads) {
+                                         const CandidateSource& source, const MatchOptions& options,
+                                         int threads) {
   std::vector<std::vector<FrameCandidate>> per_frame(frames.size());
   std::atomic<size_t> next{0};
   auto work = [&] {
@@ -105,10 +105,10 @@ void ExtendSpan(const std::vector<QueryFrame>& frames, const CandidateSource& so
                 const FrameMatchOptions& options, Dihedral variant, AlignedSpan* span,
                 std::vector<int>* distances, std::vector<bool>* in_span) {
   const double q_len = span->query_end - span->query_start;
-  const double speed =
-      q_len > 0.5 ? std::clamp((span->ref_end - span->ref_start) / q_len, 1 / options.align.max_speed,
-                               options.align.max_speed)
-                  : 1.0;
+  const double speed = q_len > 0.5
+                           ? std::clamp((span->ref_end - span->ref_start) / q_len,
+                                        1 / options.align.max_speed, options.align.max_speed)
+                           : 1.0;
   std::vector<std::pair<Candidate, std::array<uint8_t, 32>>> near;
   auto try_frame = [&](size_t f) {
     const QueryFrame& q = frames[f];

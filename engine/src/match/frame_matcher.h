@@ -50,8 +50,9 @@ class CandidateSource {
   // The frames of a known video whose run overlaps [t0, t1] seconds, with
   // their codes (Candidate::distance unused), for comparing query frames
   // directly with the reference at an aligned time.
-  virtual void FramesNear(int64_t item, double t0, double t1,
-                          std::vector<std::pair<Candidate, std::array<uint8_t, 32>>>* out) const = 0;
+  virtual void FramesNear(
+      int64_t item, double t0, double t1,
+      std::vector<std::pair<Candidate, std::array<uint8_t, 32>>>* out) const = 0;
   // The case that owns an item, when it is open.
   virtual std::optional<CaseId> OpenCase(int64_t item) const = 0;
 };

@@ -36,16 +36,16 @@
 namespace hashwatch::match {
 
 struct FrameHit {
-  int64_t ref = 0;          // the reference (an item id)
-  int query_frame = 0;      // index of the query's frame
-  double query_start = 0;   // the query frame's run, seconds
+  int64_t ref = 0;         // the reference (an item id)
+  int query_frame = 0;     // index of the query's frame
+  double query_start = 0;  // the query frame's run, seconds
   double query_end = 0;
-  int query_samples = 1;    // sampled moments in the query frame's run
-  int64_t ref_frame = 0;    // the reference frame's id (one per run)
-  double ref_start = 0;     // the reference frame's run, seconds
+  int query_samples = 1;  // sampled moments in the query frame's run
+  int64_t ref_frame = 0;  // the reference frame's id (one per run)
+  double ref_start = 0;   // the reference frame's run, seconds
   double ref_end = 0;
   int ref_samples = 1;
-  int distance = 0;         // PDQ Hamming distance
+  int distance = 0;  // PDQ Hamming distance
 };
 
 struct AlignOptions {

@@ -214,8 +214,8 @@ int SeamExtent(const std::vector<float>& e, const std::vector<float>& d,
     for (int i = std::max(1, y - kSeamFillLines); i < y; ++i) fill_side = std::max(fill_side, d[i]);
     const float picture_side =
         Median(std::vector<float>(d.begin() + y + 2, d.begin() + y + 2 + kSeamPictureLines));
-    if (d[y] >= kMinSeamJump && d[y] >= kSeamPeak * fill_side &&
-        dmed[y] >= kSeamStraight * d[y] && d[y] + d[y + 1] >= kSeamOverPicture * picture_side) {
+    if (d[y] >= kMinSeamJump && d[y] >= kSeamPeak * fill_side && dmed[y] >= kSeamStraight * d[y] &&
+        d[y] + d[y + 1] >= kSeamOverPicture * picture_side) {
       return y;
     }
   }
@@ -259,8 +259,8 @@ std::pair<int, int> CentredFill(const SideView& v, int first, int last, int begi
     for (int i = 1; i < lines; ++i) dmed_reversed[i] = dmed[lines - i];
     const std::vector<float> reversed(e.rbegin(), e.rend());
     const int a = SeamExtent(e, d, dmed, picture, ratio, min_lines, limit_first);
-    const int b = a > 0 ? SeamExtent(reversed, d_reversed, dmed_reversed, picture, ratio,
-                                     min_lines, limit_last)
+    const int b = a > 0 ? SeamExtent(reversed, d_reversed, dmed_reversed, picture, ratio, min_lines,
+                                     limit_last)
                         : 0;
     if (a > 0 && b > 0) return {a, b};
   }

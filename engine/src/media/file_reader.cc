@@ -80,8 +80,8 @@ absl::StatusOr<std::vector<uint8_t>> ReadFile(const std::string& path, int64_t m
   std::vector<uint8_t> bytes(static_cast<size_t>(file->size()));
   size_t done = 0;
   while (done < bytes.size()) {
-    absl::StatusOr<size_t> n = file->ReadAt(static_cast<int64_t>(done), bytes.data() + done,
-                                            bytes.size() - done);
+    absl::StatusOr<size_t> n =
+        file->ReadAt(static_cast<int64_t>(done), bytes.data() + done, bytes.size() - done);
     if (!n.ok()) return n.status();
     if (*n == 0) break;  // the file shrank while we read it
     done += *n;

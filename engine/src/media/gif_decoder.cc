@@ -13,42 +13,18 @@ extern "C" {
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "media/av_resources.h"
 
 namespace hashwatch::media {
-namespace {
-
-struct CodecContextFree {
-  void operator()(AVCodecContext* c) const { avcodec_free_context(&c); }
-};
-struct PacketFree {
-  void operator()(AVPacket* p) const { av_packet_free(&p); }
-};
-struct FrameFree {
-  void operator()(AVFrame* f) const { av_frame_free(&f); }
-};
-struct SwsFree {
-  void operator()(SwsContext* s) const { sws_freeContext(s); }
-};
-
-std::string AvError(int err) {
-  char buf[AV_ERROR_MAX_STRING_SIZE] = {};
-  av_strerror(err, buf, sizeof(buf));
-  return buf;
-}
-
-}  // namespace
 
 absl::StatusOr<cv::Mat> DecodeGifFirstFrame(absl::Span<const uint8_t> bytes) {
-  // Per-file problems are returned as errors; libav's own console log would
-  // only repeat them on stderr.
-  static std::once_flag quiet;
-  std::call_once(quiet, [] { av_log_set_level(AV_LOG_QUIET); });
+  QuietAvLog();
 
   const AVCodec* codec = avcodec_find_decoder(AV_CODEC_ID_GIF);
   if (codec == nullptr) return absl::InternalError("this FFmpeg build has no GIF decoder");
-  std::unique_ptr<AVCodecContext, CodecContextFree> ctx(avcodec_alloc_context3(codec));
-  std::unique_ptr<AVPacket, PacketFree> packet(av_packet_alloc());
-  std::unique_ptr<AVFrame, FrameFree> frame(av_frame_alloc());
+  CodecContextPtr ctx(avcodec_alloc_context3(codec));
+  PacketPtr packet(av_packet_alloc());
+  FramePtr frame(av_frame_alloc());
   if (!ctx || !packet || !frame) return absl::ResourceExhaustedError("out of memory");
   ctx->thread_count = 1;
   if (int err = avcodec_open2(ctx.get(), codec, nullptr); err < 0) {
@@ -67,9 +43,8 @@ absl::StatusOr<cv::Mat> DecodeGifFirstFrame(absl::Span<const uint8_t> bytes) {
 
   const int w = frame->width, h = frame->height;
   if (w <= 0 || h <= 0) return absl::InvalidArgumentError("corrupt GIF: empty first frame");
-  std::unique_ptr<SwsContext, SwsFree> sws(
-      sws_getContext(w, h, static_cast<AVPixelFormat>(frame->format), w, h, AV_PIX_FMT_BGRA,
-                     SWS_POINT, nullptr, nullptr, nullptr));
+  SwsPtr sws(sws_getContext(w, h, static_cast<AVPixelFormat>(frame->format), w, h, AV_PIX_FMT_BGRA,
+                            SWS_POINT, nullptr, nullptr, nullptr));
   if (!sws) return absl::InvalidArgumentError("corrupt GIF: unsupported pixel format");
   cv::Mat bgr(h, w, CV_8UC4);
   uint8_t* dst[4] = {bgr.data, nullptr, nullptr, nullptr};

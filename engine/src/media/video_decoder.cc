@@ -18,6 +18,7 @@ extern "C" {
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "media/av_resources.h"
 
 namespace hashwatch::media {
 namespace {
@@ -26,32 +27,11 @@ using Clock = std::chrono::steady_clock;
 
 constexpr int kAvioBufferSize = 64 * 1024;
 
-std::string AvError(int err) {
-  char buf[AV_ERROR_MAX_STRING_SIZE] = {};
-  av_strerror(err, buf, sizeof(buf));
-  return buf;
-}
-
-struct FormatFree {
-  void operator()(AVFormatContext* f) const { avformat_close_input(&f); }
-};
 struct AvioFree {
   void operator()(AVIOContext* io) const {
     if (io != nullptr) av_freep(&io->buffer);
     avio_context_free(&io);
   }
-};
-struct CodecFree {
-  void operator()(AVCodecContext* c) const { avcodec_free_context(&c); }
-};
-struct PacketFree {
-  void operator()(AVPacket* p) const { av_packet_free(&p); }
-};
-struct FrameFree {
-  void operator()(AVFrame* f) const { av_frame_free(&f); }
-};
-struct SwsFree {
-  void operator()(SwsContext* s) const { sws_freeContext(s); }
 };
 
 // The AVIO callbacks' view of the input, and the wall-clock deadline that
@@ -145,8 +125,7 @@ class FrameConverter {
     const int dw = std::max(1, static_cast<int>(std::lround(display_w * scale)));
     const int dh = std::max(1, static_cast<int>(std::lround(h * scale)));
     sws_.reset(sws_getCachedContext(sws_.release(), w, h, static_cast<AVPixelFormat>(frame->format),
-                                    dw, dh, AV_PIX_FMT_GRAY8, SWS_AREA, nullptr, nullptr,
-                                    nullptr));
+                                    dw, dh, AV_PIX_FMT_GRAY8, SWS_AREA, nullptr, nullptr, nullptr));
     if (!sws_) {
       const char* name = av_get_pix_fmt_name(static_cast<AVPixelFormat>(frame->format));
       return absl::InvalidArgumentError(
@@ -168,7 +147,7 @@ class FrameConverter {
  private:
   int side_;
   int rotation_;
-  std::unique_ptr<SwsContext, SwsFree> sws_;
+  SwsPtr sws_;
 };
 
 // Turns the decoded frames into samples at k * interval: each sample is the
@@ -277,7 +256,7 @@ class Sampler {
   FrameConverter converter_;
   const std::function<absl::Status(SampledFrame&&)>& on_frame_;
   VideoInfo* info_;
-  std::unique_ptr<AVFrame, FrameFree> held_;
+  FramePtr held_;
   bool held_valid_ = false;
   bool held_converted_ = false;
   double held_time_ = 0;
@@ -310,14 +289,14 @@ absl::Status ValidateOptions(const VideoDecodeOptions& o) {
 absl::Status DecodeVideo(const VideoInput& input, const VideoDecodeOptions& options,
                          const std::function<absl::Status(SampledFrame&&)>& on_frame,
                          VideoInfo* info) {
-  static std::once_flag quiet;
-  std::call_once(quiet, [] { av_log_set_level(AV_LOG_QUIET); });
+  QuietAvLog();
   if (absl::Status s = ValidateOptions(options); !s.ok()) return s;
   *info = VideoInfo{};
 
   Reader reader;
   reader.input = input;
-  reader.size = input.file != nullptr ? input.file->size() : static_cast<int64_t>(input.bytes.size());
+  reader.size =
+      input.file != nullptr ? input.file->size() : static_cast<int64_t>(input.bytes.size());
   const Clock::time_point start = Clock::now();
   reader.deadline = start + std::chrono::duration_cast<Clock::duration>(
                                 std::chrono::duration<double>(options.limits.max_decode_seconds));
@@ -347,7 +326,7 @@ absl::Status DecodeVideo(const VideoInput& input, const VideoDecodeOptions& opti
     return absl::InvalidArgumentError(
         absl::StrCat("not a supported image or video (", AvError(err), ")"));
   }
-  std::unique_ptr<AVFormatContext, FormatFree> format(raw_format);
+  FormatContextPtr format(raw_format);
   info->container = format->iformat->name;
   if (int err = avformat_find_stream_info(format.get(), nullptr); err < 0) {
     return absl::InvalidArgumentError(
@@ -362,9 +341,9 @@ absl::Status DecodeVideo(const VideoInput& input, const VideoDecodeOptions& opti
     for (unsigned i = 0; i < format->nb_streams; ++i) {
       audio |= format->streams[i]->codecpar->codec_type == AVMEDIA_TYPE_AUDIO;
     }
-    return absl::InvalidArgumentError(audio ? absl::StrCat(info->container,
-                                                           ": no video stream (audio only)")
-                                            : absl::StrCat(info->container, ": no video stream"));
+    return absl::InvalidArgumentError(
+        audio ? absl::StrCat(info->container, ": no video stream (audio only)")
+              : absl::StrCat(info->container, ": no video stream"));
   }
   AVStream* stream = format->streams[index];
   const AVCodecParameters* par = stream->codecpar;
@@ -386,9 +365,10 @@ absl::Status DecodeVideo(const VideoInput& input, const VideoDecodeOptions& opti
                                    " pixels are over the limit of ", options.limits.max_pixels));
   }
   if (info->header_duration > options.limits.max_video_seconds) {
-    return LimitError(absl::StrFormat("the container gives a duration of %.0f s, over the limit "
-                                      "of %.0f s",
-                                      info->header_duration, options.limits.max_video_seconds));
+    return LimitError(
+        absl::StrFormat("the container gives a duration of %.0f s, over the limit "
+                        "of %.0f s",
+                        info->header_duration, options.limits.max_video_seconds));
   }
 
   const AVCodec* codec = avcodec_find_decoder(par->codec_id);
@@ -396,7 +376,7 @@ absl::Status DecodeVideo(const VideoInput& input, const VideoDecodeOptions& opti
     return absl::InvalidArgumentError(
         absl::StrCat(info->container, ": no decoder for video codec ", info->codec));
   }
-  std::unique_ptr<AVCodecContext, CodecFree> decoder(avcodec_alloc_context3(codec));
+  CodecContextPtr decoder(avcodec_alloc_context3(codec));
   if (!decoder) return absl::ResourceExhaustedError("out of memory");
   if (int err = avcodec_parameters_to_context(decoder.get(), par); err < 0) {
     return absl::InvalidArgumentError(absl::StrCat("bad codec parameters: ", AvError(err)));
@@ -419,8 +399,8 @@ absl::Status DecodeVideo(const VideoInput& input, const VideoDecodeOptions& opti
 
   const double frame_duration = info->frame_rate > 0 ? 1.0 / info->frame_rate : 1.0 / 25;
   Sampler sampler(options, frame_duration, info->rotation, on_frame, info);
-  std::unique_ptr<AVPacket, PacketFree> packet(av_packet_alloc());
-  std::unique_ptr<AVFrame, FrameFree> frame(av_frame_alloc());
+  PacketPtr packet(av_packet_alloc());
+  FramePtr frame(av_frame_alloc());
   if (!packet || !frame) return absl::ResourceExhaustedError("out of memory");
   double last_time = -frame_duration;
 
@@ -490,11 +470,10 @@ absl::Status DecodeVideo(const VideoInput& input, const VideoDecodeOptions& opti
   if (absl::Status s = drain(); !s.ok()) return s;
   if (info->decoded_frames == 0) {
     return absl::InvalidArgumentError(
-        info->truncated ? absl::StrCat(info->container, " ", info->codec,
-                                       ": no frame could be decoded before the damage (",
-                                       info->truncation, ")")
-                        : absl::StrCat(info->container, " ", info->codec,
-                                       ": no frame could be decoded"));
+        info->truncated
+            ? absl::StrCat(info->container, " ", info->codec,
+                           ": no frame could be decoded before the damage (", info->truncation, ")")
+            : absl::StrCat(info->container, " ", info->codec, ": no frame could be decoded"));
   }
   return sampler.Finish();
 }

@@ -73,12 +73,12 @@ struct VideoInfo {
 };
 
 struct SampledFrame {
-  double time = 0;           // the sampled moment, seconds from the first frame
-  double frame_time = 0;     // presentation time of the frame shown then
+  double time = 0;        // the sampled moment, seconds from the first frame
+  double frame_time = 0;  // presentation time of the frame shown then
   // That frame's number in the video (its time x the average frame rate;
   // the count of decoded frames when the rate is unknown).
   int64_t frame_number = 0;
-  cv::Mat luma;              // CV_8UC1, upright, shorter side <= frame_side
+  cv::Mat luma;  // CV_8UC1, upright, shorter side <= frame_side
 };
 
 // Where the encoded bytes are: an open file or a buffer (one of the two).
