@@ -90,10 +90,9 @@ int RunHash(const HashArgs& args) {
   video.sample_interval = args.interval;
   video.remove_borders = !args.keep_borders;
   video.limits = args.limits;
-  video.digests.clear();
-  for (const std::string& name : options.signals) {
-    if (name == "sha256" || name == "md5") video.digests.push_back(name);
-  }
+  // A video always carries its exact signals (StopNCII and platforms share
+  // video MD5s); --signals chooses the images' signals.
+  video.digests = {"sha256", "md5"};
   absl::StatusOr<MediaHasher> hasher = MediaHasher::Create(options, video);
   if (!hasher.ok()) {
     std::fprintf(stderr, "hashwatch hash: %s\n", std::string(hasher.status().message()).c_str());
@@ -142,6 +141,7 @@ void RegisterHashCommand(CLI::App& app, int& exit_code) {
       "seconds of its timeline after borders are removed (\"crop\"), runs of\n"
       "near-identical frames kept once (\"end\" = the run's last moment). A damaged\n"
       "video gives the frames before the damage, with \"truncated\" and \"warnings\".\n"
+      "A video always carries its sha256 and md5; --signals chooses an image's.\n"
       "With --format csv a video is one row without its frames.\n"
       "Exit status: 0 all inputs hashed, 1 some failed, 2 usage or fatal error.\n"
       "Details: docs/hashing.md");
