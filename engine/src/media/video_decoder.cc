@@ -12,9 +12,11 @@ extern "C" {
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <opencv2/core.hpp>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -165,6 +167,13 @@ class Sampler {
         held_(av_frame_alloc()) {}
 
   bool started() const { return started_; }
+  // The last sample moment strictly before `t` (seconds from the first
+  // frame); -1 when there is none.
+  double LastMomentBefore(double t) const {
+    if (every_frame()) return t;
+    const double k = std::ceil(t / options_.sample_interval - 1e-9) - 1;
+    return k < 0 ? -1 : k * options_.sample_interval;
+  }
   // A frame's number in the video: from its time at the average frame rate
   // (skipped frames count too), else the count of frames decoded.
   int64_t FrameNumber(double t) const {
@@ -399,9 +408,8 @@ absl::Status DecodeVideo(const VideoInput& input, const VideoDecodeOptions& opti
 
   const double frame_duration = info->frame_rate > 0 ? 1.0 / info->frame_rate : 1.0 / 25;
   Sampler sampler(options, frame_duration, info->rotation, on_frame, info);
-  PacketPtr packet(av_packet_alloc());
   FramePtr frame(av_frame_alloc());
-  if (!packet || !frame) return absl::ResourceExhaustedError("out of memory");
+  if (!frame) return absl::ResourceExhaustedError("out of memory");
   double last_time = -frame_duration;
 
   // Receives every frame the decoder has ready.
@@ -430,38 +438,83 @@ absl::Status DecodeVideo(const VideoInput& input, const VideoDecodeOptions& opti
     }
   };
 
+  // Video packets read ahead up to the next key frame, so that the end of
+  // the current group of pictures is known (the header's "tail" rule).
+  std::deque<PacketPtr> ahead;
+  bool at_end = false;
+  auto read_one = [&]() -> bool {
+    for (;;) {
+      PacketPtr p(av_packet_alloc());
+      if (!p) {
+        at_end = true;
+        return false;
+      }
+      const int err = av_read_frame(format.get(), p.get());
+      if (err < 0) {
+        if (err != AVERROR_EOF) {
+          info->truncated = true;
+          info->truncation = !reader.io_error.empty() ? reader.io_error : AvError(err);
+        } else if (format->pb != nullptr && format->pb->error < 0) {
+          info->truncated = true;
+          info->truncation = AvError(format->pb->error);
+        }
+        at_end = true;
+        return false;
+      }
+      if (p->stream_index != index) continue;
+      ahead.push_back(std::move(p));
+      return true;
+    }
+  };
+  const bool shortcuts = !options.decode_every_frame && options.sample_interval > 0;
+  // Presentation time (from the first frame) of the key frame that ends the
+  // group of pictures being decoded; unknown for the last group or when the
+  // group is longer than the read-ahead.
+  std::optional<double> group_end;
+  constexpr size_t kMaxAhead = 2048;
+
   for (;;) {
     if (Clock::now() > reader.deadline) {
       return LimitError(absl::StrFormat("decoding took over %.0f s (the time limit)",
                                         options.limits.max_decode_seconds));
     }
-    const int err = av_read_frame(format.get(), packet.get());
-    if (err < 0) {
-      if (err != AVERROR_EOF) {
-        info->truncated = true;
-        info->truncation = !reader.io_error.empty() ? reader.io_error : AvError(err);
-      } else if (format->pb != nullptr && format->pb->error < 0) {
-        info->truncated = true;
-        info->truncation = AvError(format->pb->error);
+    if (ahead.empty() && (at_end || !read_one())) break;
+    AVPacket* packet = ahead.front().get();
+    if (shortcuts && (packet->flags & AV_PKT_FLAG_KEY)) {
+      // A new group: find where it ends.
+      group_end.reset();
+      for (size_t k = 1;; ++k) {
+        while (k >= ahead.size() && !at_end && ahead.size() < kMaxAhead && read_one()) {
+        }
+        if (k >= ahead.size()) break;
+        const AVPacket* q = ahead[k].get();
+        if ((q->flags & AV_PKT_FLAG_KEY) && q->pts != AV_NOPTS_VALUE && sampler.started()) {
+          group_end = Seconds(q->pts, stream->time_base) - sampler.origin();
+          break;
+        }
       }
-      break;
     }
-    if (packet->stream_index != index) {
-      av_packet_unref(packet.get());
-      continue;
-    }
-    if (!options.decode_every_frame) {
+    if (shortcuts) {
       // Frames nothing refers to and no sample shows are dropped in the
-      // decoder, before their pixels are reconstructed.
-      const int64_t ts = packet->pts != AV_NOPTS_VALUE ? packet->pts : AV_NOPTS_VALUE;
-      bool needed = true;
-      if (ts != AV_NOPTS_VALUE && sampler.started()) {
-        needed = sampler.Needed(Seconds(ts, stream->time_base) - sampler.origin());
+      // decoder, before their pixels are reconstructed; so is the tail of a
+      // group after its last sample moment (the next group starts afresh
+      // from its key frame), beyond the frames a reordered B-frame may
+      // still need.
+      AVDiscard skip = AVDISCARD_DEFAULT;
+      if (packet->pts != AV_NOPTS_VALUE && sampler.started()) {
+        const double t = Seconds(packet->pts, stream->time_base) - sampler.origin();
+        const double reorder = (decoder->has_b_frames + 2) * frame_duration;
+        if (group_end.has_value() && t < *group_end &&
+            t > sampler.LastMomentBefore(*group_end) + reorder) {
+          skip = AVDISCARD_ALL;
+        } else if (!sampler.Needed(t)) {
+          skip = AVDISCARD_NONREF;
+        }
       }
-      decoder->skip_frame = needed ? AVDISCARD_DEFAULT : AVDISCARD_NONREF;
+      decoder->skip_frame = skip;
     }
-    const int sent = avcodec_send_packet(decoder.get(), packet.get());
-    av_packet_unref(packet.get());
+    const int sent = avcodec_send_packet(decoder.get(), packet);
+    ahead.pop_front();
     if (sent < 0 && sent != AVERROR(EAGAIN)) ++info->corrupt_packets;
     if (absl::Status s = drain(); !s.ok()) return s;
   }

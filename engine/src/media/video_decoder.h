@@ -16,10 +16,13 @@
 // decoder thread (parallelism comes from decoding several files at once);
 // frames that no sample needs are dropped inside the decoder when nothing
 // refers to them (skip_frame = AVDISCARD_NONREF, decided per packet from its
-// timestamp); the loop filter is skipped on those non-reference frames that
-// are decoded; and only the luma of a chosen frame is converted, straight
-// to a small 8-bit grey frame (swscale), rotated upright from the stream's
-// display matrix.
+// timestamp); packets are read ahead to the next key frame, and the tail of
+// a group of pictures after its last sample moment (beyond the frames a
+// reordered B-frame may still refer to) is not decoded at all, since the next
+// group starts afresh from its key frame; sparse sampling skips the loop
+// filter; and only the luma of a chosen frame is converted, straight to a
+// small 8-bit grey frame (swscale), rotated upright from the stream's display
+// matrix.
 //
 // Hostile input: size, frame-size and duration limits are checked from the
 // container before decoding; frame count, timeline and wall-clock limits
