@@ -12,7 +12,7 @@
 // moment), times counted from the first frame. A copy at another frame rate
 // therefore samples the same moments (within one frame).
 //
-// Speed (docs/benchmarks.md "Video hashing" has the measurements): one
+// Speed (docs/benchmarks.md "Video" has the measurements): one
 // decoder thread (parallelism comes from decoding several files at once);
 // frames that no sample needs are dropped inside the decoder when nothing
 // refers to them (skip_frame = AVDISCARD_NONREF, decided per packet from its
