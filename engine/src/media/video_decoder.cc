@@ -500,22 +500,32 @@ absl::Status DecodeVideo(const VideoInput& input, const VideoDecodeOptions& opti
       // group after its last sample moment (the next group starts afresh
       // from its key frame), beyond the frames a reordered B-frame may
       // still need.
+      // (Tail packets are not sent at all: some decoders, MJPEG's among
+      // them, stall on AVDISCARD_ALL.)
       AVDiscard skip = AVDISCARD_DEFAULT;
+      bool tail = false;
       if (packet->pts != AV_NOPTS_VALUE && sampler.started()) {
         const double t = Seconds(packet->pts, stream->time_base) - sampler.origin();
         const double reorder = (decoder->has_b_frames + 2) * frame_duration;
-        if (group_end.has_value() && t < *group_end &&
-            t > sampler.LastMomentBefore(*group_end) + reorder) {
-          skip = AVDISCARD_ALL;
-        } else if (!sampler.Needed(t)) {
-          skip = AVDISCARD_NONREF;
-        }
+        tail = group_end.has_value() && t < *group_end &&
+               t > sampler.LastMomentBefore(*group_end) + reorder;
+        if (!sampler.Needed(t)) skip = AVDISCARD_NONREF;
+      }
+      if (tail) {
+        ahead.pop_front();
+        continue;
       }
       decoder->skip_frame = skip;
     }
-    const int sent = avcodec_send_packet(decoder.get(), packet);
+    int sent = avcodec_send_packet(decoder.get(), packet);
+    if (sent == AVERROR(EAGAIN)) {
+      // The decoder holds output (or, for some decoders, the previous packet
+      // still): take its frames, then the packet goes in.
+      if (absl::Status s = drain(); !s.ok()) return s;
+      sent = avcodec_send_packet(decoder.get(), packet);
+    }
     ahead.pop_front();
-    if (sent < 0 && sent != AVERROR(EAGAIN)) ++info->corrupt_packets;
+    if (sent < 0) ++info->corrupt_packets;
     if (absl::Status s = drain(); !s.ok()) return s;
   }
   decoder->skip_frame = AVDISCARD_DEFAULT;
