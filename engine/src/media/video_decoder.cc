@@ -20,74 +20,14 @@ extern "C" {
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "media/av_input.h"
 #include "media/av_resources.h"
+#include "media/video_frame_sampler.h"
 
 namespace hashwatch::media {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-constexpr int kAvioBufferSize = 64 * 1024;
-
-struct AvioFree {
-  void operator()(AVIOContext* io) const {
-    if (io != nullptr) av_freep(&io->buffer);
-    avio_context_free(&io);
-  }
-};
-
-// The AVIO callbacks' view of the input, and the wall-clock deadline that
-// also interrupts blocking reads.
-struct Reader {
-  VideoInput input;
-  int64_t size = 0;
-  int64_t pos = 0;
-  Clock::time_point deadline;
-  std::string io_error;
-};
-
-int ReadPacket(void* opaque, uint8_t* buf, int size) {
-  Reader& r = *static_cast<Reader*>(opaque);
-  if (size <= 0 || r.pos >= r.size) return AVERROR_EOF;
-  const size_t n = static_cast<size_t>(std::min<int64_t>(size, r.size - r.pos));
-  if (r.input.file != nullptr) {
-    absl::StatusOr<size_t> got = r.input.file->ReadAt(r.pos, buf, n);
-    if (!got.ok()) {
-      r.io_error = std::string(got.status().message());
-      return AVERROR(EIO);
-    }
-    if (*got == 0) return AVERROR_EOF;  // the file shrank
-    r.pos += static_cast<int64_t>(*got);
-    return static_cast<int>(*got);
-  }
-  std::memcpy(buf, r.input.bytes.data() + r.pos, n);
-  r.pos += static_cast<int64_t>(n);
-  return static_cast<int>(n);
-}
-
-int64_t Seek(void* opaque, int64_t offset, int whence) {
-  Reader& r = *static_cast<Reader*>(opaque);
-  whence &= ~AVSEEK_FORCE;
-  if (whence == AVSEEK_SIZE) return r.size;
-  int64_t target = offset;
-  if (whence == SEEK_CUR) target = r.pos + offset;
-  if (whence == SEEK_END) target = r.size + offset;
-  if (whence != SEEK_SET && whence != SEEK_CUR && whence != SEEK_END) return AVERROR(EINVAL);
-  if (target < 0) return AVERROR(EINVAL);
-  r.pos = target;
-  return target;
-}
-
-int Interrupt(void* opaque) {
-  return Clock::now() > static_cast<Reader*>(opaque)->deadline ? 1 : 0;
-}
-
-// Demuxers that follow references (HLS playlists, concat lists, ...) would
-// open other files or URLs named inside the crawled file: refused.
-int RefuseIoOpen(AVFormatContext*, AVIOContext**, const char* url, int, AVDictionary**) {
-  (void)url;
-  return AVERROR(EPERM);
-}
 
 // Degrees clockwise that make the stored picture upright (0, 90, 180, 270).
 int StreamRotation(const AVStream* stream) {
@@ -109,173 +49,6 @@ double Seconds(int64_t ts, AVRational tb) {
 absl::Status LimitError(const std::string& what) {
   return absl::OutOfRangeError(what);
 }
-
-// Converts one decoded frame to a small upright grey image.
-class FrameConverter {
- public:
-  FrameConverter(int side, int rotation) : side_(side), rotation_(rotation) {}
-
-  absl::StatusOr<cv::Mat> Convert(const AVFrame* frame) {
-    const int w = frame->width, h = frame->height;
-    if (w <= 0 || h <= 0) return absl::InvalidArgumentError("a decoded frame has no pixels");
-    // Displayed size: the sample aspect ratio stretches the stored pixels.
-    double display_w = w;
-    if (frame->sample_aspect_ratio.num > 0 && frame->sample_aspect_ratio.den > 0) {
-      display_w = w * av_q2d(frame->sample_aspect_ratio);
-    }
-    const double scale = std::min(1.0, side_ / std::min(display_w, static_cast<double>(h)));
-    const int dw = std::max(1, static_cast<int>(std::lround(display_w * scale)));
-    const int dh = std::max(1, static_cast<int>(std::lround(h * scale)));
-    sws_.reset(sws_getCachedContext(sws_.release(), w, h, static_cast<AVPixelFormat>(frame->format),
-                                    dw, dh, AV_PIX_FMT_GRAY8, SWS_AREA, nullptr, nullptr, nullptr));
-    if (!sws_) {
-      const char* name = av_get_pix_fmt_name(static_cast<AVPixelFormat>(frame->format));
-      return absl::InvalidArgumentError(
-          absl::StrCat("unsupported pixel format ", name != nullptr ? name : "unknown"));
-    }
-    cv::Mat grey(dh, dw, CV_8UC1);
-    uint8_t* dst[4] = {grey.data, nullptr, nullptr, nullptr};
-    int dst_stride[4] = {static_cast<int>(grey.step), 0, 0, 0};
-    sws_scale(sws_.get(), frame->data, frame->linesize, 0, h, dst, dst_stride);
-    switch (rotation_) {
-      case 90: cv::rotate(grey, grey, cv::ROTATE_90_CLOCKWISE); break;
-      case 180: cv::rotate(grey, grey, cv::ROTATE_180); break;
-      case 270: cv::rotate(grey, grey, cv::ROTATE_90_COUNTERCLOCKWISE); break;
-      default: break;
-    }
-    return grey;
-  }
-
- private:
-  int side_;
-  int rotation_;
-  SwsPtr sws_;
-};
-
-// Turns the decoded frames into samples at k * interval: each sample is the
-// frame on screen at that moment.
-class Sampler {
- public:
-  Sampler(const VideoDecodeOptions& options, double frame_duration, int rotation,
-          const std::function<absl::Status(SampledFrame&&)>& on_frame, VideoInfo* info)
-      : options_(options),
-        frame_duration_(frame_duration),
-        frame_rate_(info->frame_rate),
-        converter_(options.frame_side, rotation),
-        on_frame_(on_frame),
-        info_(info),
-        held_(av_frame_alloc()) {}
-
-  bool started() const { return started_; }
-  // The last sample moment strictly before `t` (seconds from the first
-  // frame); -1 when there is none.
-  double LastMomentBefore(double t) const {
-    if (every_frame()) return t;
-    const double k = std::ceil(t / options_.sample_interval - 1e-9) - 1;
-    return k < 0 ? -1 : k * options_.sample_interval;
-  }
-  // A frame's number in the video: from its time at the average frame rate
-  // (skipped frames count too), else the count of frames decoded.
-  int64_t FrameNumber(double t) const {
-    if (frame_rate_ > 0) return static_cast<int64_t>(std::llround(t * frame_rate_));
-    return info_->decoded_frames - 1;
-  }
-  // Interval 0: every decoded frame is a sample, at its own time.
-  bool every_frame() const { return options_.sample_interval == 0; }
-  double origin() const { return origin_; }
-
-  // Whether a frame presented at `t` (seconds from the first frame) could be
-  // on screen at a sample moment: then it must be decoded.
-  bool Needed(double t) const {
-    if (!started_ || every_frame()) return true;
-    // The frame on screen at a moment was presented at most one frame
-    // duration before it; half a frame more absorbs timestamp rounding.
-    const double window = 1.5 * frame_duration_;
-    const double k = std::ceil((t - 1e-9) / options_.sample_interval);
-    return k * options_.sample_interval < t + window;
-  }
-
-  absl::Status Add(AVFrame* frame, double raw_time) {
-    if (!started_) {
-      started_ = true;
-      origin_ = raw_time;
-    }
-    double t = raw_time - origin_;
-    if (held_valid_ && t < held_time_) t = held_time_;  // out-of-order timestamps: keep order
-    if (t > options_.limits.max_video_seconds) {
-      return LimitError(absl::StrFormat("frame at %.0f s is beyond the limit of %.0f s", t,
-                                        options_.limits.max_video_seconds));
-    }
-    if (every_frame()) {
-      absl::StatusOr<cv::Mat> grey = converter_.Convert(frame);
-      if (!grey.ok()) return grey.status();
-      SampledFrame sample;
-      sample.time = sample.frame_time = t;
-      sample.frame_number = FrameNumber(t);
-      sample.luma = *std::move(grey);
-      last_time_ = t;
-      ++next_;
-      return on_frame_(std::move(sample));
-    }
-    if (held_valid_) {
-      if (absl::Status s = EmitUntil(t, /*inclusive=*/false); !s.ok()) return s;
-    }
-    av_frame_unref(held_.get());
-    if (av_frame_ref(held_.get(), frame) < 0) return absl::ResourceExhaustedError("out of memory");
-    held_valid_ = true;
-    held_time_ = t;
-    held_number_ = FrameNumber(t);
-    held_converted_ = false;
-    return absl::OkStatus();
-  }
-
-  // At the end: the last frame stays on screen for one frame duration.
-  absl::Status Finish() {
-    if (every_frame() && next_ > 0) info_->duration = last_time_ + frame_duration_;
-    if (!held_valid_) return absl::OkStatus();
-    info_->duration = held_time_ + frame_duration_;
-    return EmitUntil(held_time_ + frame_duration_, /*inclusive=*/false);
-  }
-
- private:
-  // Emits the held frame for every sample moment before `t`.
-  absl::Status EmitUntil(double t, bool inclusive) {
-    for (;;) {
-      const double moment = next_ * options_.sample_interval;
-      if (inclusive ? moment > t + 1e-6 : moment >= t - 1e-6) return absl::OkStatus();
-      if (!held_converted_) {
-        absl::StatusOr<cv::Mat> grey = converter_.Convert(held_.get());
-        if (!grey.ok()) return grey.status();
-        held_luma_ = *std::move(grey);
-        held_converted_ = true;
-      }
-      SampledFrame sample;
-      sample.time = moment;
-      sample.frame_time = held_time_;
-      sample.frame_number = held_number_;
-      sample.luma = held_luma_;
-      if (absl::Status s = on_frame_(std::move(sample)); !s.ok()) return s;
-      ++next_;
-    }
-  }
-
-  const VideoDecodeOptions& options_;
-  const double frame_duration_;
-  const double frame_rate_;
-  FrameConverter converter_;
-  const std::function<absl::Status(SampledFrame&&)>& on_frame_;
-  VideoInfo* info_;
-  FramePtr held_;
-  bool held_valid_ = false;
-  bool held_converted_ = false;
-  double held_time_ = 0;
-  int64_t held_number_ = 0;
-  cv::Mat held_luma_;
-  bool started_ = false;
-  double origin_ = 0;
-  double last_time_ = 0;
-  int64_t next_ = 0;
-};
 
 absl::Status ValidateOptions(const VideoDecodeOptions& o) {
   if (!(o.sample_interval >= 0) || o.sample_interval > 3600) {
@@ -302,46 +75,27 @@ absl::Status DecodeVideo(const VideoInput& input, const VideoDecodeOptions& opti
   if (absl::Status s = ValidateOptions(options); !s.ok()) return s;
   *info = VideoInfo{};
 
-  Reader reader;
-  reader.input = input;
-  reader.size =
-      input.file != nullptr ? input.file->size() : static_cast<int64_t>(input.bytes.size());
   const Clock::time_point start = Clock::now();
-  reader.deadline = start + std::chrono::duration_cast<Clock::duration>(
-                                std::chrono::duration<double>(options.limits.max_decode_seconds));
-  if (reader.size == 0) return absl::InvalidArgumentError("empty file");
-  if (reader.size > options.limits.max_video_bytes) {
-    return LimitError(absl::StrCat("file is ", reader.size, " bytes, over the video limit of ",
+  const Clock::time_point deadline =
+      start + std::chrono::duration_cast<Clock::duration>(
+                  std::chrono::duration<double>(options.limits.max_decode_seconds));
+  const int64_t size =
+      input.file != nullptr ? input.file->size() : static_cast<int64_t>(input.bytes.size());
+  if (size == 0) return absl::InvalidArgumentError("empty file");
+  if (size > options.limits.max_video_bytes) {
+    return LimitError(absl::StrCat("file is ", size, " bytes, over the video limit of ",
                                    options.limits.max_video_bytes));
   }
-
-  auto* io_buffer = static_cast<uint8_t*>(av_malloc(kAvioBufferSize));
-  if (io_buffer == nullptr) return absl::ResourceExhaustedError("out of memory");
-  std::unique_ptr<AVIOContext, AvioFree> io(
-      avio_alloc_context(io_buffer, kAvioBufferSize, 0, &reader, ReadPacket, nullptr, Seek));
-  if (!io) {
-    av_free(io_buffer);
-    return absl::ResourceExhaustedError("out of memory");
-  }
-  AVFormatContext* raw_format = avformat_alloc_context();
-  if (raw_format == nullptr) return absl::ResourceExhaustedError("out of memory");
-  raw_format->pb = io.get();
-  raw_format->flags |= AVFMT_FLAG_CUSTOM_IO;
-  raw_format->io_open = RefuseIoOpen;
-  raw_format->interrupt_callback = {Interrupt, &reader};
-  if (int err = avformat_open_input(&raw_format, nullptr, nullptr, nullptr); err < 0) {
-    // avformat_open_input freed the context.
-    if (!reader.io_error.empty()) return absl::UnavailableError(reader.io_error);
-    return absl::InvalidArgumentError(
-        absl::StrCat("not a supported image or video (", AvError(err), ")"));
-  }
-  FormatContextPtr format(raw_format);
+  absl::StatusOr<std::unique_ptr<AvInput>> opened = AvInput::Open(input, deadline);
+  if (!opened.ok()) return opened.status();
+  AVFormatContext* const format = (*opened)->format();
+  const std::string& io_error = (*opened)->io_error();
   info->container = format->iformat->name;
-  if (int err = avformat_find_stream_info(format.get(), nullptr); err < 0) {
+  if (int err = avformat_find_stream_info(format, nullptr); err < 0) {
     return absl::InvalidArgumentError(
         absl::StrCat(info->container, ": cannot read the streams (", AvError(err), ")"));
   }
-  int index = av_find_best_stream(format.get(), AVMEDIA_TYPE_VIDEO, -1, -1, nullptr, 0);
+  int index = av_find_best_stream(format, AVMEDIA_TYPE_VIDEO, -1, -1, nullptr, 0);
   if (index >= 0 && (format->streams[index]->disposition & AV_DISPOSITION_ATTACHED_PIC)) {
     index = -1;  // a cover picture of an audio file, not video
   }
@@ -407,7 +161,7 @@ absl::Status DecodeVideo(const VideoInput& input, const VideoDecodeOptions& opti
   }
 
   const double frame_duration = info->frame_rate > 0 ? 1.0 / info->frame_rate : 1.0 / 25;
-  Sampler sampler(options, frame_duration, info->rotation, on_frame, info);
+  VideoFrameSampler sampler(options, frame_duration, info->rotation, on_frame, info);
   FramePtr frame(av_frame_alloc());
   if (!frame) return absl::ResourceExhaustedError("out of memory");
   double last_time = -frame_duration;
@@ -449,11 +203,11 @@ absl::Status DecodeVideo(const VideoInput& input, const VideoDecodeOptions& opti
         at_end = true;
         return false;
       }
-      const int err = av_read_frame(format.get(), p.get());
+      const int err = av_read_frame(format, p.get());
       if (err < 0) {
         if (err != AVERROR_EOF) {
           info->truncated = true;
-          info->truncation = !reader.io_error.empty() ? reader.io_error : AvError(err);
+          info->truncation = !io_error.empty() ? io_error : AvError(err);
         } else if (format->pb != nullptr && format->pb->error < 0) {
           info->truncated = true;
           info->truncation = AvError(format->pb->error);
@@ -474,7 +228,7 @@ absl::Status DecodeVideo(const VideoInput& input, const VideoDecodeOptions& opti
   constexpr size_t kMaxAhead = 2048;
 
   for (;;) {
-    if (Clock::now() > reader.deadline) {
+    if (Clock::now() > deadline) {
       return LimitError(absl::StrFormat("decoding took over %.0f s (the time limit)",
                                         options.limits.max_decode_seconds));
     }
