@@ -38,7 +38,8 @@ void AddLimitOptions(CLI::App* cmd, DecodeLimits& limits) {
   auto* mp = cmd->add_option_function<double>(
       "--max-megapixels",
       [&limits](double v) { limits.max_pixels = static_cast<int64_t>(v * 1e6); },
-      "Refuse images larger than this, from their header, before decoding");
+      "Refuse images (and videos whose frames are) larger than this, from the header, before "
+      "decoding");
   mp->check(CLI::PositiveNumber)->default_str(std::to_string(limits.max_pixels / 1'000'000));
   cmd->add_option("--max-bytes", limits.max_bytes, "Refuse images larger than this many bytes")
       ->check(CLI::PositiveNumber)
