@@ -4,6 +4,7 @@
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <string_view>
 
 #include "catalog_fixtures.h"
 #include "video_test_support.h"
@@ -85,10 +86,15 @@ TEST_CASE("A video is enrolled as frames with times, and matches itself end to e
 }
 
 // The edits of street_vtest.mp4 by testdata/make_video_edits.sh (unrelated
-// filler: lebiniou_visual.mp4), made once per build folder and shared by the
-// tests (flock: ctest runs them in parallel).
+// filler: lebiniou_visual.mp4), made once per build folder and version of the
+// script, and shared by the tests (flock: ctest runs them in parallel).
 fs::path StreetEdits() {
-  const fs::path edits = BinDir() / "test-video-edits";
+  const std::vector<uint8_t> script = ReadFileBytes(TestdataDir() / "make_video_edits.sh");
+  const size_t key = std::hash<std::string_view>{}(
+      std::string_view(reinterpret_cast<const char*>(script.data()), script.size()));
+  std::ostringstream name;
+  name << "test-video-edits-" << std::hex << key;
+  const fs::path edits = BinDir() / name.str();
   const CommandResult made =
       RunCommand("mkdir -p " + ShellQuote(edits) + " && flock " + ShellQuote(edits / ".lock") +
                  " sh -c 'test -s " + (edits / "manifest.tsv").string() + " || bash " +
