@@ -178,6 +178,28 @@ TEST_CASE("Broken and hostile videos are per-file errors with the reason", "[vid
         absl::StatusCode::kOutOfRange);
 }
 
+TEST_CASE("A stream that grows its frames part-way is stopped at the pixel limit",
+          "[video][decoder]") {
+  TempDir dir;
+  // 2 s at 160x120, then 2 s at 1280x960, in one MPEG-TS stream (which
+  // allows a size change); the header announces the small size.
+  Ffmpeg("-f lavfi -i testsrc2=size=160x120:rate=10:duration=2 -c:v mpeg2video -f mpegts",
+         dir.path() / "small.ts");
+  Ffmpeg("-f lavfi -i testsrc2=size=1280x960:rate=10:duration=2 -c:v mpeg2video -f mpegts",
+         dir.path() / "large.ts");
+  std::vector<uint8_t> both = ReadFileBytes(dir.path() / "small.ts");
+  const std::vector<uint8_t> large = ReadFileBytes(dir.path() / "large.ts");
+  both.insert(both.end(), large.begin(), large.end());
+  hashwatch::testing::WriteFileBytes(dir.path() / "grows.ts", both);
+  VideoDecodeOptions small_frames;
+  small_frames.limits.max_pixels = 200 * 200;
+  const Decoded d = Decode(dir.path() / "grows.ts", small_frames);
+  CHECK(d.status.code() == absl::StatusCode::kOutOfRange);
+  CHECK_THAT(std::string(d.status.message()), Catch::Contains("1280x960"));
+  // Within the limit, the same file decodes.
+  CHECK(Decode(dir.path() / "grows.ts").status.ok());
+}
+
 TEST_CASE("A truncated video gives the frames before the cut", "[video][decoder]") {
   TempDir dir;
   std::vector<uint8_t> bytes = ReadFileBytes(VideoDir() / "street_vtest.mp4");

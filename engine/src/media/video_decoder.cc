@@ -181,6 +181,14 @@ absl::Status DecodeVideo(const VideoInput& input, const VideoDecodeOptions& opti
         return LimitError(absl::StrCat("more than ", options.limits.max_video_frames,
                                        " frames (the frame limit)"));
       }
+      // The header's size was checked before decoding; a stream may change
+      // size part-way (a hostile one to a huge one).
+      if (static_cast<int64_t>(frame->width) * frame->height > options.limits.max_pixels) {
+        const int w = frame->width, h = frame->height;
+        av_frame_unref(frame.get());
+        return LimitError(absl::StrCat("a frame of ", w, "x", h, " pixels is over the limit of ",
+                                       options.limits.max_pixels));
+      }
       double t = last_time + frame_duration;
       if (frame->best_effort_timestamp != AV_NOPTS_VALUE) {
         t = Seconds(frame->best_effort_timestamp, stream->time_base);
