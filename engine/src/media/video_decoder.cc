@@ -203,6 +203,7 @@ absl::Status DecodeVideo(const VideoInput& input, const VideoDecodeOptions& opti
   // Video packets read ahead up to the next key frame, so that the end of
   // the current group of pictures is known (the header's "tail" rule).
   std::deque<PacketPtr> ahead;
+  size_t ahead_bytes = 0;
   bool at_end = false;
   auto read_one = [&]() -> bool {
     for (;;) {
@@ -224,6 +225,7 @@ absl::Status DecodeVideo(const VideoInput& input, const VideoDecodeOptions& opti
         return false;
       }
       if (p->stream_index != index) continue;
+      ahead_bytes += static_cast<size_t>(p->size);
       ahead.push_back(std::move(p));
       return true;
     }
@@ -233,7 +235,11 @@ absl::Status DecodeVideo(const VideoInput& input, const VideoDecodeOptions& opti
   // group of pictures being decoded; unknown for the last group or when the
   // group is longer than the read-ahead.
   std::optional<double> group_end;
+  // The read-ahead's bounds (a group longer than this is decoded without
+  // the tail rule): packets, and bytes, so a file of huge packets cannot
+  // make it hold much memory.
   constexpr size_t kMaxAhead = 2048;
+  constexpr size_t kMaxAheadBytes = 64 << 20;
 
   for (;;) {
     if (Clock::now() > deadline) {
@@ -246,7 +252,8 @@ absl::Status DecodeVideo(const VideoInput& input, const VideoDecodeOptions& opti
       // A new group: find where it ends.
       group_end.reset();
       for (size_t k = 1;; ++k) {
-        while (k >= ahead.size() && !at_end && ahead.size() < kMaxAhead && read_one()) {
+        while (k >= ahead.size() && !at_end && ahead.size() < kMaxAhead &&
+               ahead_bytes < kMaxAheadBytes && read_one()) {
         }
         if (k >= ahead.size()) break;
         const AVPacket* q = ahead[k].get();
@@ -274,6 +281,7 @@ absl::Status DecodeVideo(const VideoInput& input, const VideoDecodeOptions& opti
         if (!sampler.Needed(t)) skip = AVDISCARD_NONREF;
       }
       if (tail) {
+        ahead_bytes -= static_cast<size_t>(packet->size);
         ahead.pop_front();
         continue;
       }
@@ -286,6 +294,7 @@ absl::Status DecodeVideo(const VideoInput& input, const VideoDecodeOptions& opti
       if (absl::Status s = drain(); !s.ok()) return s;
       sent = avcodec_send_packet(decoder.get(), packet);
     }
+    ahead_bytes -= static_cast<size_t>(packet->size);
     ahead.pop_front();
     if (sent < 0) ++info->corrupt_packets;
     if (absl::Status s = drain(); !s.ok()) return s;
