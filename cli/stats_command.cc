@@ -28,9 +28,11 @@ int RunStats(const StatsArgs& args) {
   r["cases_open"] = s->cases_open;
   r["cases_withdrawn"] = s->cases_withdrawn;
   r["items"] = s->items;
+  r["video_items"] = s->video_items;
   r["pdq_hashes"] = s->pdq_hashes;
   r["low_quality_hashes"] = s->low_quality_hashes;
   r["indexed_hashes"] = s->indexed_hashes;
+  r["indexed_frames"] = s->indexed_frames;
   r["audit_entries"] = s->audit_entries;
   r["file_bytes"] = s->file_bytes;
   r["index_memory_bytes"] = s->index_memory_bytes;
