@@ -19,15 +19,10 @@
 
 #include "bench_commands.h"
 #include "hashwatch/catalog.h"
+#include "measure.h"
 
 namespace hashwatch::bench {
 namespace {
-
-using Clock = std::chrono::steady_clock;
-
-double Seconds(Clock::time_point a, Clock::time_point b) {
-  return std::chrono::duration<double>(b - a).count();
-}
 
 // splitmix64 (Steele, Lea, Flood 2014).
 uint64_t NextRandom(uint64_t& state) {

@@ -22,6 +22,7 @@
 #include "hashwatch/image_hasher.h"
 #include "hashwatch/ordered_parallel.h"
 #include "hashwatch/signal_type.h"
+#include "measure.h"
 #include "media/file_reader.h"
 #include "media/image_decoder.h"
 #include "media/image_probe.h"
@@ -29,18 +30,6 @@
 
 namespace hashwatch::bench {
 namespace {
-
-using Clock = std::chrono::steady_clock;
-
-double Seconds(Clock::time_point a, Clock::time_point b) {
-  return std::chrono::duration<double>(b - a).count();
-}
-
-double Median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const size_t n = v.size();
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 struct BenchFile {
   std::string path;

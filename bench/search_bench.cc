@@ -21,33 +21,11 @@
 #include "index/index_hit.h"
 #include "index/multi_index_table.h"
 #include "index/pdq_index.h"
+#include "measure.h"
 #include "pdq_like_generator.h"
 
 namespace hashwatch::bench {
 namespace {
-
-using Clock = std::chrono::steady_clock;
-
-double Seconds(Clock::time_point a, Clock::time_point b) {
-  return std::chrono::duration<double>(b - a).count();
-}
-
-// Peak resident memory of the process so far (VmHWM), in bytes.
-size_t PeakResidentBytes() {
-  std::ifstream status("/proc/self/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind("VmHWM:", 0) == 0) return std::stoull(line.substr(6)) * 1024;
-  }
-  return 0;
-}
-
-size_t ResidentBytes() {
-  std::ifstream statm("/proc/self/statm");
-  size_t pages = 0, resident = 0;
-  statm >> pages >> resident;
-  return resident * static_cast<size_t>(sysconf(_SC_PAGESIZE));
-}
 
 // Runs fn(i) for i in [0, count) on `threads` threads, one call at a time
 // per thread (as the monitoring pipeline issues queries). Returns seconds.
