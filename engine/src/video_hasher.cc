@@ -206,6 +206,14 @@ absl::StatusOr<VideoSignals> HashVideo(const VideoOptions& options,
 
 }  // namespace
 
+int VideoSignals::MedianQuality() const {
+  std::vector<int> q;
+  for (const VideoFrame& f : frames) q.push_back(f.pdq.quality);
+  if (q.empty()) return 0;
+  std::nth_element(q.begin(), q.begin() + static_cast<ptrdiff_t>(q.size() / 2), q.end());
+  return q[q.size() / 2];
+}
+
 const Signal* VideoSignals::FindDigest(std::string_view type) const {
   for (const Signal& s : digests) {
     if (s.type == type) return &s;

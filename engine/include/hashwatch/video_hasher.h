@@ -91,6 +91,8 @@ struct VideoSignals {
   std::vector<std::string> warnings;  // e.g. "truncated after 12.0 s: ..."
 
   bool cropped() const { return crop_width != width || crop_height != height; }
+  // The median PDQ quality of the kept frames (0 for none).
+  int MedianQuality() const;
   const Signal* FindDigest(std::string_view type) const;
 };
 

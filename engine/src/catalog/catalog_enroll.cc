@@ -138,12 +138,7 @@ absl::StatusOr<EnrollResult> StoreVideo(Catalog::Impl& impl, const EnrollRequest
   result.duration = video.duration;
   result.frames = static_cast<int64_t>(video.frames.size());
   result.warnings = video.warnings;
-  std::vector<int> qualities;
-  for (const VideoFrame& f : video.frames) qualities.push_back(f.pdq.quality);
-  if (!qualities.empty()) {
-    std::nth_element(qualities.begin(), qualities.begin() + qualities.size() / 2, qualities.end());
-    result.quality = qualities[qualities.size() / 2];
-  }
+  result.quality = video.MedianQuality();
 
   std::lock_guard<std::mutex> lock(impl.write_mu);
   catalog::CatalogStore& store = *impl.store;

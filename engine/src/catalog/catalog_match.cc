@@ -23,12 +23,6 @@ absl::Status ValidateOptions(const MatchOptions& options) {
   return absl::OkStatus();
 }
 
-int MedianQuality(std::vector<int> q) {
-  if (q.empty()) return 0;
-  std::nth_element(q.begin(), q.begin() + q.size() / 2, q.end());
-  return q[q.size() / 2];
-}
-
 }  // namespace
 
 absl::StatusOr<MatchResult> Catalog::MatchSignal(const Signal& pdq,
@@ -61,17 +55,15 @@ absl::StatusOr<MatchResult> Catalog::MatchVideo(const VideoSignals& video,
   result.samples = video.sampled;
   result.warnings = video.warnings;
   std::vector<match::QueryFrame> frames;
-  std::vector<int> qualities;
   bool any_good = false;
   for (const VideoFrame& f : video.frames) {
     if (f.pdq.type != "pdq" || f.pdq.hash.size() != kPdqCodeBytes) {
       return absl::InvalidArgumentError("MatchVideo needs PDQ frames of 32 bytes");
     }
     frames.push_back({.start = f.start, .end = f.end, .samples = f.samples, .pdq = &f.pdq});
-    qualities.push_back(f.pdq.quality);
     any_good |= f.pdq.quality < 0 || f.pdq.quality >= options.min_quality;
   }
-  result.quality = MedianQuality(qualities);
+  result.quality = video.MedianQuality();
   if (!any_good) {
     result.low_quality = true;
     return result;
