@@ -20,6 +20,8 @@ struct ScanArgs {
   std::string db;
   MatchOptions match;
   bool no_dihedral = false;
+  bool no_views = false;
+  bool no_verify = false;
   std::string operator_name;
   OutputFormat format = OutputFormat::kJsonl;
   int jobs = DefaultJobs();
@@ -34,6 +36,8 @@ Record MatchRecord(const Match& m) {
   r["signal"] = m.signal;
   r["distance"] = m.distance;
   r["variant"] = std::string(DihedralName(m.variant));
+  r["stage"] = m.stage;
+  if (m.stage == "verified") r["inliers"] = m.inliers;
   if (m.span.has_value()) {
     const MatchSpan& s = *m.span;
     // Seconds, to the millisecond.
@@ -112,6 +116,8 @@ void WriteRows(RecordWriter& writer, const std::string& path,
 
 int RunScan(ScanArgs args) {
   args.match.dihedral = !args.no_dihedral;
+  args.match.query_views = args.match.stored_views = !args.no_views;
+  args.match.verify = !args.no_verify;
   CatalogOptions options;
   options.limits = args.limits;
   std::unique_ptr<Catalog> catalog =
@@ -127,9 +133,9 @@ int RunScan(ScanArgs args) {
   auto last_refresh = std::chrono::steady_clock::now();
   bool refresh_warned = false;
   {
-    RecordWriter writer(args.format,
-                        {"path", "case", "item", "signal", "distance", "variant", "query_start",
-                         "query_end", "ref_start", "ref_end", "frames", "note", "error"});
+    RecordWriter writer(args.format, {"path", "case", "item", "signal", "distance", "variant",
+                                      "stage", "inliers", "query_start", "query_end", "ref_start",
+                                      "ref_end", "frames", "note", "error"});
     Progress progress("scan", inputs.size());
     OrderedParallelMap<absl::StatusOr<MatchResult>>(
         inputs.size(), args.jobs,
@@ -187,6 +193,12 @@ void RegisterScanCommand(CLI::App& app, int& exit_code) {
       "left-right mirror, rotate90, ...). Withdrawn cases never match; a withdrawal or\n"
       "enrolment made by another process during a scan is seen within seconds. Files\n"
       "with PDQ quality below --min-quality are reported as low quality, not matched.\n"
+      "Photos are also looked at in steps that catch crops, padding and screenshots\n"
+      "(docs/robustness.md); \"stage\" says which step found a match: pdq (the whole\n"
+      "file), border (the picture inside borders), canvas (a picture inside a\n"
+      "screenshot), region (a crop of the known image), verified (a looser candidate\n"
+      "confirmed by local features; \"inliers\" keypoints agreed). --no-views and\n"
+      "--no-verify switch steps off.\n"
       "Videos are sampled once a second; each frame is searched, then the hits are\n"
       "aligned in time: a match is a span with query_start/query_end (in the crawled\n"
       "video) and ref_start/ref_end (in the known video), the matched frames and the\n"
@@ -211,6 +223,19 @@ void RegisterScanCommand(CLI::App& app, int& exit_code) {
       ->capture_default_str();
   cmd->add_flag("--no-dihedral", args->no_dihedral,
                 "Search the original orientation only (not rotations and mirrors)");
+  cmd->add_flag("--no-views", args->no_views,
+                "Photos: search the whole file only, not the picture inside its borders or a "
+                "screenshot, nor the known images' stored crops");
+  cmd->add_flag("--no-verify", args->no_verify,
+                "Photos: do not confirm looser candidates with local features");
+  cmd->add_option("--verify-threshold", args->match.verify_threshold,
+                  "Photos: candidates up to this distance are verified with local features")
+      ->check(CLI::Range(0, 256))
+      ->capture_default_str();
+  cmd->add_option("--min-inliers", args->match.min_inliers,
+                  "Photos: keypoints that must agree with one transform to verify a candidate")
+      ->check(CLI::Range(3, 10000))
+      ->capture_default_str();
   cmd->add_option("--min-quality", args->match.min_quality,
                   "Files whose PDQ quality is below this are reported, not matched")
       ->check(CLI::Range(0, 100))

@@ -12,6 +12,8 @@
 #include "hashwatch/signal_type.h"
 #include "media/file_reader.h"
 #include "media/image_decoder.h"
+#include "signals/image_views.h"
+#include "signals/local_features.h"
 
 namespace hashwatch {
 
@@ -21,6 +23,12 @@ ImageHasher::ImageHasher(HashOptions options, std::vector<const SignalType*> typ
     needs_pixels_ |= t->needs_pixels();
     working_side_ = std::max(working_side_, t->working_side());
   }
+  const bool views = options_.views.border || options_.views.canvas || options_.views.regions;
+  needs_pixels_ |= views || options_.local_features;
+  // Local features want more pixels than PDQ: the shorter side of a 4:3
+  // image analysed at kFeatureSide.
+  if (options_.local_features)
+    working_side_ = std::max(working_side_, signals::kFeatureSide * 3 / 4);
 }
 
 absl::StatusOr<ImageHasher> ImageHasher::Create(const HashOptions& options) {
@@ -72,6 +80,16 @@ absl::StatusOr<ImageSignals> ImageHasher::HashBytes(absl::Span<const uint8_t> by
     absl::StatusOr<Signal> s = t->Compute(input);
     if (!s.ok()) return s.status();
     out.signals.push_back(*std::move(s));
+  }
+  const ViewOptions& views = options_.views;
+  if (views.border || views.canvas || views.regions) {
+    const Signal* whole = out.Find("pdq");
+    if (whole == nullptr) return absl::InvalidArgumentError("image views need the pdq signal");
+    out.views = signals::ComputeViews(*image, *whole, views, options_.variants);
+  }
+  if (options_.local_features) {
+    out.local_features =
+        signals::SerializeLocalFeatures(signals::ExtractLocalFeatures(image->luma));
   }
   return out;
 }

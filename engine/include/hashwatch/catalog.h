@@ -41,6 +41,7 @@
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "hashwatch/decode_limits.h"
+#include "hashwatch/image_hasher.h"
 #include "hashwatch/signal.h"
 #include "hashwatch/video_hasher.h"
 
@@ -82,6 +83,16 @@ struct CatalogOptions {
   double reference_interval = 0;
   // Seconds between the sampled moments of a query video (vPDQ's 1/s).
   double query_interval = 1.0;
+  // What enrolling an image stores besides its PDQ, and what a query image
+  // is also looked at as, for the copies plain PDQ misses (crops, padding,
+  // screenshots; docs/robustness.md, whose benchmark set these defaults).
+  // Stored views are indexed like the image's own hash and name the item.
+  ViewOptions enrol_views = {.border = true, .canvas = false, .regions = true};
+  ViewOptions query_views = {.border = true, .canvas = true, .regions = false};
+  // Store the enrolled image's local features (ORB keypoints and
+  // descriptors, ~10 KB; no pixels) so that looser candidates can be
+  // verified (MatchOptions::verify).
+  bool enrol_local_features = true;
 };
 
 // Who enrols what, and where it came from.
@@ -105,6 +116,8 @@ struct EnrollResult {
   // `indexed_frames` are trusted for matching, and the duration in seconds.
   int64_t frames = 0;
   int64_t indexed_frames = 0;
+  // Images: views stored besides the whole (CatalogOptions::enrol_views).
+  int64_t views = 0;
   double duration = 0;
   std::vector<std::string> warnings;  // e.g. a damaged video hashed in part
   // False when quality < CatalogOptions::index_min_quality: stored, but it
@@ -136,6 +149,20 @@ struct MatchOptions {
   // the machine's cores (a 10-minute video over 10M frame hashes: 1.1 s on
   // one thread, 0.6 s on two; docs/benchmarks.md "Video").
   int search_threads = 1;
+  // Photo queries (docs/robustness.md). Each step can be switched off:
+  // search the query's views (CatalogOptions::query_views: the picture
+  // inside borders or a screenshot) ...
+  bool query_views = true;
+  // ... and the known images' stored views (crops of them) ...
+  bool stored_views = true;
+  // ... and confirm candidates that no step matched within `threshold` but
+  // that are within `verify_threshold` with local features: enough keypoint
+  // matches consistent with one affine transform (crops, rotations, scaling,
+  // placement inside a larger picture). Needs the known image's stored
+  // features (CatalogOptions::enrol_local_features).
+  bool verify = true;
+  int verify_threshold = 96;
+  int min_inliers = 20;
 };
 
 // Where a match lies in time, for matches that involve a video.
@@ -161,6 +188,13 @@ struct Match {
   ItemId item = 0;
   std::string signal = "pdq";  // the signal type that matched
   int distance = 0;            // Hamming distance, 0..threshold
+  // Which step found it: "pdq" (the whole query or a rotated or mirrored
+  // variant against the known hash), "border" or "canvas" (a view of the
+  // query), "region" (a stored view of the known image), "verified"
+  // (a looser candidate confirmed by local features; `inliers` says how
+  // many keypoints agreed). Video matches are "pdq".
+  std::string stage = "pdq";
+  int inliers = 0;
   // The transform of the query that matched the item (kOriginal for a
   // straight copy, kFlipY for a left-right mirror, ...): DihedralName()
   // gives its name.

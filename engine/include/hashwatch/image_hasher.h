@@ -28,6 +28,24 @@ namespace hashwatch {
 
 class SignalType;
 
+// Extra looks at one image for matching the copies plain PDQ misses
+// (docs/robustness.md): each view is a rectangle of the image hashed on its
+// own, reported in ImageSignals::views.
+struct ViewOptions {
+  // The picture inside uniform or blurred-fill borders (padding, letterbox,
+  // a "vertical" canvas), when borders are found: media/border_detector.h,
+  // the same code video uses.
+  bool border = false;
+  // Pictures found inside a larger canvas as rectangles with straight edges
+  // (a screenshot of an app or a web page that shows the image): up to
+  // kMaxCanvasViews of them, largest first.
+  bool canvas = false;
+  // Fixed sub-windows: the centre and the four corners at 90% and at 80% of
+  // each side (10 views), so that a crop of the image lands near one.
+  bool regions = false;
+};
+inline constexpr int kMaxCanvasViews = 3;
+
 struct HashOptions {
   // Signal type names, computed and reported in this order.
   std::vector<std::string> signals = {"pdq"};
@@ -35,6 +53,11 @@ struct HashOptions {
   // (PDQ: the eight dihedral hashes, for matching rotated or mirrored
   // copies). Costs about three more PDQ filter passes per image.
   bool variants = false;
+  // Views besides the whole image (ImageSignals::views).
+  ViewOptions views;
+  // Also compute local features (ImageSignals::local_features) for the
+  // verification stage. Decodes at a larger size: costs a few ms per image.
+  bool local_features = false;
   DecodeLimits limits;
 };
 

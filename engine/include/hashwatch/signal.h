@@ -42,6 +42,14 @@ struct Signal {
   std::vector<std::vector<uint8_t>> variants;
 };
 
+// A rectangle of an image hashed on its own (HashOptions::views).
+struct ImageView {
+  std::string kind;  // "border", "canvas" or "region"
+  // In the image's pixels after EXIF orientation.
+  int x = 0, y = 0, width = 0, height = 0;
+  Signal pdq;  // with variants when they were asked for
+};
+
 // Everything hashed from one image.
 struct ImageSignals {
   // Size of the image at full resolution after EXIF orientation, in pixels.
@@ -49,6 +57,12 @@ struct ImageSignals {
   int height = 0;
   // One entry per requested signal type, in the order requested.
   std::vector<Signal> signals;
+  // Views besides the whole image, when HashOptions::views asked for them.
+  std::vector<ImageView> views;
+  // Keypoints and their binary descriptors (ORB), serialised, for the
+  // verification stage (HashOptions::local_features); empty otherwise.
+  // Positions are relative to the image's size; no pixels are kept.
+  std::vector<uint8_t> local_features;
 
   // The signal of the given type, or nullptr.
   const Signal* Find(std::string_view type) const;

@@ -49,6 +49,22 @@ double CatalogCandidates::VideoEnd(int64_t item) const {
   return indexes_.frame_directory.ItemEnd(item);
 }
 
+void CatalogCandidates::SearchViews(const uint8_t* code, int threshold,
+                                    std::vector<match::Candidate>* out) const {
+  for (const IndexHit& hit : indexes_.views.RangeSearch(code, threshold)) {
+    if (!IsOpen(hit.id)) continue;
+    match::Candidate c;
+    c.item = hit.id;
+    c.distance = hit.distance;
+    out->push_back(c);
+  }
+}
+
+absl::StatusOr<std::vector<uint8_t>> CatalogCandidates::LocalFeatures(int64_t item) const {
+  if (features_ == nullptr || !IsOpen(item)) return std::vector<uint8_t>();
+  return features_->Read(item);
+}
+
 std::optional<CaseId> CatalogCandidates::OpenCase(int64_t item) const {
   if (directory_ == nullptr) return CaseId("-");
   std::optional<CaseDirectory::Owner> owner = directory_->Lookup(item);

@@ -12,6 +12,7 @@
 #define HASHWATCH_CATALOG_CATALOG_CANDIDATES_H_
 
 #include "catalog/case_directory.h"
+#include "catalog/feature_reader.h"
 #include "catalog/index_batch.h"
 #include "match/frame_matcher.h"
 
@@ -19,8 +20,10 @@ namespace hashwatch::catalog {
 
 class CatalogCandidates final : public match::CandidateSource {
  public:
-  CatalogCandidates(const CatalogIndexes& indexes, const CaseDirectory* directory)
-      : indexes_(indexes), directory_(directory) {}
+  // `features` may be null (no verification: LocalFeatures returns none).
+  CatalogCandidates(const CatalogIndexes& indexes, const CaseDirectory* directory,
+                    const FeatureReader* features = nullptr)
+      : indexes_(indexes), directory_(directory), features_(features) {}
 
   void Search(const uint8_t* code, int threshold,
               std::vector<match::Candidate>* out) const override;
@@ -29,12 +32,16 @@ class CatalogCandidates final : public match::CandidateSource {
       std::vector<std::pair<match::Candidate, std::array<uint8_t, 32>>>* out) const override;
   double VideoEnd(int64_t item) const override;
   std::optional<CaseId> OpenCase(int64_t item) const override;
+  void SearchViews(const uint8_t* code, int threshold,
+                   std::vector<match::Candidate>* out) const override;
+  absl::StatusOr<std::vector<uint8_t>> LocalFeatures(int64_t item) const override;
 
  private:
   bool IsOpen(int64_t item) const { return directory_ == nullptr || directory_->IsOpen(item); }
 
   const CatalogIndexes& indexes_;
   const CaseDirectory* directory_;
+  const FeatureReader* features_;
 };
 
 }  // namespace hashwatch::catalog

@@ -105,6 +105,38 @@ absl::StatusOr<EnrollResult> StoreImage(Catalog::Impl& impl, const EnrollRequest
                                                        .frame_samples = std::nullopt,
                                                        .frame_number = std::nullopt});
   if (!signal.ok()) return signal.status();
+  catalog::IndexBatch batch;
+  if (result.indexed) {
+    batch.Add(*signal, *item, pdq->hash, std::nullopt, std::nullopt, std::nullopt);
+  }
+  // Its views (crops, the picture inside borders), indexed like the image's
+  // own hash, and its local features for verification.
+  for (const ImageView& view : signals.views) {
+    absl::StatusOr<int64_t> v = store.InsertSignal({.item = *item,
+                                                    .type = catalog::kViewSignalType,
+                                                    .frame_time = std::nullopt,
+                                                    .hash = view.pdq.hash,
+                                                    .quality = view.pdq.quality,
+                                                    .frame_end = std::nullopt,
+                                                    .frame_samples = std::nullopt,
+                                                    .frame_number = std::nullopt});
+    if (!v.ok()) return v.status();
+    if (impl.Indexable(view.pdq.quality)) {
+      batch.Add(*v, *item, view.pdq.hash, std::nullopt, std::nullopt, std::nullopt,
+                /*view=*/true);
+    }
+  }
+  if (!signals.local_features.empty()) {
+    absl::StatusOr<int64_t> f = store.InsertSignal({.item = *item,
+                                                    .type = catalog::kLocalFeaturesType,
+                                                    .frame_time = std::nullopt,
+                                                    .hash = signals.local_features,
+                                                    .quality = std::nullopt,
+                                                    .frame_end = std::nullopt,
+                                                    .frame_samples = std::nullopt,
+                                                    .frame_number = std::nullopt});
+    if (!f.ok()) return f.status();
+  }
   const std::string details = catalog::AuditDetails()
                                   .Add("case", request.case_id)
                                   .Add("item", *item)
@@ -113,15 +145,14 @@ absl::StatusOr<EnrollResult> StoreImage(Catalog::Impl& impl, const EnrollRequest
                                   .Add("source", request.source_note)
                                   .Add("pdq_quality", int64_t{pdq->quality})
                                   .Add("indexed", result.indexed)
+                                  .Add("views", static_cast<int64_t>(signals.views.size()))
                                   .json();
   if (absl::Status s = store.AppendAudit("enroll", operator_name, now, details); !s.ok()) return s;
   if (absl::Status s = txn->Commit(); !s.ok()) return s;
 
-  catalog::IndexBatch batch;
-  if (result.indexed)
-    batch.Add(*signal, *item, pdq->hash, std::nullopt, std::nullopt, std::nullopt);
   if (absl::Status s = Publish(impl, request, *item, batch); !s.ok()) return s;
   result.item = *item;
+  result.views = static_cast<int64_t>(signals.views.size());
   return result;
 }
 

@@ -16,6 +16,7 @@
 #include "absl/status/status.h"
 #include "catalog/case_directory.h"
 #include "catalog/catalog_store.h"
+#include "catalog/feature_reader.h"
 #include "catalog/index_batch.h"
 #include "catalog/sqlite_db.h"
 #include "hashwatch/catalog.h"
@@ -24,11 +25,14 @@
 namespace hashwatch {
 
 struct Catalog::Impl {
-  Impl(CatalogOptions opts, catalog::SqliteDb database, MediaHasher enrol, MediaHasher query)
+  Impl(CatalogOptions opts, catalog::SqliteDb database, MediaHasher enrol, MediaHasher query,
+       ImageHasher features)
       : options(std::move(opts)),
         db(std::move(database)),
+        features(db.path()),
         enrol_hasher(std::move(enrol)),
-        query_hasher(std::move(query)) {}
+        query_hasher(std::move(query)),
+        feature_hasher(std::move(features)) {}
 
   // Whether a stored hash of this quality goes into the index.
   bool Indexable(std::optional<int64_t> quality) const {
@@ -39,6 +43,7 @@ struct Catalog::Impl {
   // by signal id). write_mu held.
   absl::Status RemoveItems(absl::Span<const int64_t> items) {
     indexes.images.Remove(items);
+    indexes.views.Remove(items);
     absl::StatusOr<std::vector<int64_t>> frames = store->FrameSignalsOfItems(items);
     if (!frames.ok()) return frames.status();
     indexes.frames.Remove(*frames);
@@ -48,14 +53,19 @@ struct Catalog::Impl {
   const CatalogOptions options;
   std::mutex write_mu;
   catalog::SqliteDb db;                        // guarded by write_mu
+  catalog::FeatureReader features;             // stored local features, for verification
   std::optional<catalog::CatalogStore> store;  // guarded by write_mu
   catalog::CatalogIndexes indexes;
   catalog::CaseDirectory directory;
   // Images: pdq (original only) + sha256; videos: frames every
   // reference_interval, sha256 + md5.
   const MediaHasher enrol_hasher;
-  // pdq with its dihedral variants; videos every query_interval, no digests.
+  // pdq with its dihedral variants and query_views; videos every
+  // query_interval, no digests.
   const MediaHasher query_hasher;
+  // A query image's local features, computed only when a candidate needs
+  // verifying (a second decode, at a larger size).
+  const ImageHasher feature_hasher;
   double open_read_seconds = 0;
   double open_index_seconds = 0;
   // What Refresh has seen of the file (guarded by write_mu): SQLite's

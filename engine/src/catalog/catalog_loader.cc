@@ -94,7 +94,8 @@ absl::Status LoadCatalog(SqliteDb* db, int index_min_quality, CaseDirectory* dir
     absl::StatusOr<SqliteStatement> q =
         db->Prepare(absl::StrCat("SELECT ", kIndexedPdqColumns,
                                  " FROM signals "
-                                 "WHERE type = 'pdq' AND (quality IS NULL OR quality >= ?1)"));
+                                 "WHERE ",
+                                 kIndexedPdqTypes, " AND (quality IS NULL OR quality >= ?1)"));
     if (!q.ok()) return q.status();
     q->Bind(1, int64_t{index_min_quality});
     absl::Status s = q->ForEachRow([&] {

@@ -7,6 +7,8 @@
 #include "catalog/catalog_candidates.h"
 #include "catalog/catalog_impl.h"
 #include "match/frame_matcher.h"
+#include "match/photo_matcher.h"
+#include "media/file_reader.h"
 
 namespace hashwatch {
 namespace {
@@ -16,6 +18,11 @@ absl::Status ValidateOptions(const MatchOptions& options) {
     return absl::InvalidArgumentError(
         absl::StrCat("match threshold ", options.threshold, " is outside 0..", kPdqCodeBits));
   }
+  if (options.verify_threshold < 0 || options.verify_threshold > kPdqCodeBits) {
+    return absl::InvalidArgumentError(absl::StrCat("verify threshold ", options.verify_threshold,
+                                                   " is outside 0..", kPdqCodeBits));
+  }
+  if (options.min_inliers < 3) return absl::InvalidArgumentError("min_inliers must be at least 3");
   if (options.min_frames < 1) return absl::InvalidArgumentError("min_frames must be at least 1");
   if (options.search_threads < 1 || options.search_threads > 64) {
     return absl::InvalidArgumentError("search_threads must be 1..64");
@@ -23,26 +30,48 @@ absl::Status ValidateOptions(const MatchOptions& options) {
   return absl::OkStatus();
 }
 
-}  // namespace
-
-absl::StatusOr<MatchResult> Catalog::MatchSignal(const Signal& pdq,
-                                                 const MatchOptions& options) const {
-  if (absl::Status s = ValidateOptions(options); !s.ok()) return s;
+// A photo query: its whole PDQ, its views when hashed with them, and its
+// bytes when local features can be computed from them for verification.
+absl::StatusOr<MatchResult> MatchImage(const Catalog::Impl& impl, const Signal& pdq,
+                                       const std::vector<ImageView>* views,
+                                       const absl::Span<const uint8_t>* bytes,
+                                       const MatchOptions& options) {
   if (pdq.type != "pdq" || pdq.hash.size() != kPdqCodeBytes) {
     return absl::InvalidArgumentError(absl::StrCat(
         "MatchSignal needs a PDQ signal of 32 bytes, got '", pdq.type, "' of ", pdq.hash.size()));
   }
   MatchResult result;
   result.quality = pdq.quality;
-  if (pdq.quality >= 0 && pdq.quality < options.min_quality) {
+  bool any_good = pdq.quality < 0 || pdq.quality >= options.min_quality;
+  if (views != nullptr && options.query_views) {
+    for (const ImageView& v : *views) any_good |= v.pdq.quality >= options.min_quality;
+  }
+  if (!any_good) {
     result.low_quality = true;
     return result;
   }
-  const std::vector<match::QueryFrame> frames = {{.start = 0, .end = 0, .samples = 1, .pdq = &pdq}};
-  result.matches = match::MatchFrames(frames, /*query_is_video=*/false,
-                                      catalog::CatalogCandidates(impl_->indexes, &impl_->directory),
-                                      {.match = options, .align = {}});
+  match::PhotoQuery query;
+  query.pdq = &pdq;
+  query.views = views;
+  if (bytes != nullptr) {
+    query.features = [&impl, bytes]() -> absl::StatusOr<std::vector<uint8_t>> {
+      absl::StatusOr<ImageSignals> s = impl.feature_hasher.HashBytes(*bytes);
+      if (!s.ok()) return s.status();
+      return std::move(s->local_features);
+    };
+  }
+  result.matches = match::MatchPhoto(
+      query, catalog::CatalogCandidates(impl.indexes, &impl.directory, &impl.features),
+      {.match = options, .align = {}}, &result.warnings);
   return result;
+}
+
+}  // namespace
+
+absl::StatusOr<MatchResult> Catalog::MatchSignal(const Signal& pdq,
+                                                 const MatchOptions& options) const {
+  if (absl::Status s = ValidateOptions(options); !s.ok()) return s;
+  return MatchImage(*impl_, pdq, nullptr, nullptr, options);
 }
 
 absl::StatusOr<MatchResult> Catalog::MatchVideo(const VideoSignals& video,
@@ -74,29 +103,44 @@ absl::StatusOr<MatchResult> Catalog::MatchVideo(const VideoSignals& video,
   return result;
 }
 
-namespace {
-
-absl::StatusOr<MatchResult> MatchMedia(const Catalog& catalog, absl::StatusOr<MediaSignals> signals,
-                                       const MatchOptions& options) {
-  if (!signals.ok()) return signals.status();
-  if (signals->kind == MediaKind::kVideo) return catalog.MatchVideo(signals->video, options);
-  const Signal* pdq = signals->image.Find("pdq");
-  if (pdq == nullptr) return absl::InternalError("query hasher returned no PDQ hash");
-  return catalog.MatchSignal(*pdq, options);
-}
-
-}  // namespace
-
 absl::StatusOr<MatchResult> Catalog::MatchBytes(absl::Span<const uint8_t> bytes,
                                                 const MatchOptions& options) const {
   if (absl::Status s = ValidateOptions(options); !s.ok()) return s;
-  return MatchMedia(*this, impl_->query_hasher.HashBytes(bytes), options);
+  if (SniffMediaKind(bytes) == MediaKind::kVideo) {
+    absl::StatusOr<VideoSignals> video = impl_->query_hasher.video_hasher().HashBytes(bytes);
+    if (!video.ok()) return video.status();
+    return MatchVideo(*video, options);
+  }
+  absl::StatusOr<ImageSignals> image = impl_->query_hasher.image_hasher().HashBytes(bytes);
+  if (!image.ok()) return image.status();
+  const Signal* pdq = image->Find("pdq");
+  if (pdq == nullptr) return absl::InternalError("query hasher returned no PDQ hash");
+  return MatchImage(*impl_, *pdq, &image->views, &bytes, options);
 }
 
 absl::StatusOr<MatchResult> Catalog::MatchFile(const std::string& path,
                                                const MatchOptions& options) const {
   if (absl::Status s = ValidateOptions(options); !s.ok()) return s;
-  return MatchMedia(*this, impl_->query_hasher.HashFile(path), options);  // names the path
+  const DecodeLimits& limits = impl_->options.limits;
+  auto named = [&](const absl::Status& s) {
+    return absl::Status(s.code(), absl::StrCat(path, ": ", s.message()));
+  };
+  absl::StatusOr<media::RegularFile> file =
+      media::RegularFile::Open(path, std::max(limits.max_bytes, limits.max_video_bytes));
+  if (!file.ok()) return named(file.status());
+  uint8_t head[16] = {};
+  absl::StatusOr<size_t> n = file->ReadAt(0, head, sizeof(head));
+  if (!n.ok()) return named(n.status());
+  if (SniffMediaKind({head, *n}) == MediaKind::kVideo) {
+    absl::StatusOr<VideoSignals> video = impl_->query_hasher.video_hasher().HashFile(path);
+    if (!video.ok()) return video.status();  // names the path
+    return MatchVideo(*video, options);
+  }
+  absl::StatusOr<std::vector<uint8_t>> bytes = media::ReadFile(path, limits.max_bytes);
+  if (!bytes.ok()) return named(bytes.status());
+  absl::StatusOr<MatchResult> result = MatchBytes(*bytes, options);
+  if (!result.ok()) return named(result.status());
+  return result;
 }
 
 }  // namespace hashwatch

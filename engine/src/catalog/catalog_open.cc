@@ -50,6 +50,8 @@ absl::StatusOr<std::unique_ptr<Catalog>> Catalog::Open(const std::string& path,
   }
   HashOptions enrol;
   enrol.signals = {"pdq", "sha256"};
+  enrol.views = options.enrol_views;
+  enrol.local_features = options.enrol_local_features;
   enrol.limits = options.limits;
   VideoOptions enrol_video;
   enrol_video.sample_interval = options.reference_interval;
@@ -59,6 +61,7 @@ absl::StatusOr<std::unique_ptr<Catalog>> Catalog::Open(const std::string& path,
   HashOptions query;
   query.signals = {"pdq"};
   query.variants = true;
+  query.views = options.query_views;
   query.limits = options.limits;
   VideoOptions query_video;
   query_video.sample_interval = options.query_interval;
@@ -67,6 +70,12 @@ absl::StatusOr<std::unique_ptr<Catalog>> Catalog::Open(const std::string& path,
   query_video.limits = options.limits;
   absl::StatusOr<MediaHasher> query_hasher = MediaHasher::Create(query, query_video);
   if (!query_hasher.ok()) return query_hasher.status();
+  HashOptions features;
+  features.signals = {"pdq"};
+  features.local_features = true;
+  features.limits = options.limits;
+  absl::StatusOr<ImageHasher> feature_hasher = ImageHasher::Create(features);
+  if (!feature_hasher.ok()) return feature_hasher.status();
 
   absl::StatusOr<catalog::SqliteDb> db = catalog::OpenCatalogFile(
       path,
@@ -74,7 +83,7 @@ absl::StatusOr<std::unique_ptr<Catalog>> Catalog::Open(const std::string& path,
   if (!db.ok()) return db.status();
 
   auto impl = std::make_unique<Impl>(options, *std::move(db), *std::move(enrol_hasher),
-                                     *std::move(query_hasher));
+                                     *std::move(query_hasher), *std::move(feature_hasher));
   absl::StatusOr<catalog::CatalogStore> store = catalog::CatalogStore::Prepare(&impl->db);
   if (!store.ok()) return store.status();
   impl->store.emplace(*std::move(store));

@@ -77,7 +77,8 @@ absl::Status Catalog::Refresh() {
     absl::StatusOr<catalog::SqliteStatement> q = db.Prepare(
         absl::StrCat("SELECT ", catalog::kIndexedPdqColumns,
                      " FROM signals "
-                     "WHERE id > ?1 AND type = 'pdq' AND (quality IS NULL OR quality >= ?2)"));
+                     "WHERE id > ?1 AND ",
+                     catalog::kIndexedPdqTypes, " AND (quality IS NULL OR quality >= ?2)"));
     if (!q.ok()) return q.status();
     q->Bind(1, impl.seen_max_signal).Bind(2, int64_t{impl.options.index_min_quality});
     absl::Status s = q->ForEachRow([&] {

@@ -54,7 +54,13 @@ struct SignalRow {
 // The columns of a stored PDQ signal that decide where it is indexed
 // (IndexBatch::Add), in this order, for SELECTs that feed the indexes.
 inline constexpr char kIndexedPdqColumns[] =
-    "id, item_id, hash, frame_time, frame_end, frame_samples";
+    "id, item_id, hash, frame_time, frame_end, frame_samples, type";
+// The signal types those SELECTs take: an image's or frame's own PDQ, and
+// the PDQ of a stored view of an image (signals/image_views.h).
+inline constexpr char kIndexedPdqTypes[] = "type IN ('pdq', 'pdq_view')";
+inline constexpr char kViewSignalType[] = "pdq_view";
+// An enrolled image's local features (signals/local_features.h); not indexed.
+inline constexpr char kLocalFeaturesType[] = "orb";
 
 class CatalogStore {
  public:

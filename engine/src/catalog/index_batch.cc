@@ -1,12 +1,18 @@
 #include "catalog/index_batch.h"
 
 #include "absl/strings/str_cat.h"
+#include "catalog/catalog_store.h"
 
 namespace hashwatch::catalog {
 
 void IndexBatch::Add(int64_t signal, int64_t item, absl::Span<const uint8_t> hash,
                      std::optional<double> frame_time, std::optional<double> frame_end,
-                     std::optional<int64_t> frame_samples) {
+                     std::optional<int64_t> frame_samples, bool view) {
+  if (view) {
+    view_ids_.push_back(item);
+    view_codes_.insert(view_codes_.end(), hash.begin(), hash.end());
+    return;
+  }
   if (!frame_time.has_value()) {
     image_ids_.push_back(item);
     image_codes_.insert(image_codes_.end(), hash.begin(), hash.end());
@@ -34,7 +40,8 @@ absl::Status IndexBatch::AddRow(const SqliteStatement& row, const std::string& d
     return row.IsNull(c) ? std::nullopt : std::optional<double>(row.Double(c));
   };
   Add(signal, item, hash, opt_double(3), opt_double(4),
-      row.IsNull(5) ? std::nullopt : std::optional<int64_t>(row.Int(5)));
+      row.IsNull(5) ? std::nullopt : std::optional<int64_t>(row.Int(5)),
+      row.Text(6) == kViewSignalType);
   return absl::OkStatus();
 }
 
@@ -43,6 +50,7 @@ absl::Status IndexBatch::ApplyTo(CatalogIndexes* indexes) const {
     if (absl::Status s = indexes->frame_directory.Set(signal, ref); !s.ok()) return s;
   }
   if (absl::Status s = indexes->images.Add(image_ids_, image_codes_); !s.ok()) return s;
+  if (absl::Status s = indexes->views.Add(view_ids_, view_codes_); !s.ok()) return s;
   return indexes->frames.Add(frame_ids_, frame_codes_);
 }
 

@@ -4,6 +4,9 @@
 //
 // - An image's (or an imported hash's) PDQ goes into `images`, under its item
 //   id: a search names the item.
+// - A stored view of an image (a region or the picture inside its borders,
+//   type "pdq_view") goes into `views`, under its item id too: a search
+//   names the item, and that it was found through a view.
 // - A video frame's PDQ (a signal with a frame time) goes into `frames`,
 //   under its signal id, and `frame_directory` maps that id to the item and
 //   the frame's run of the timeline: a search names the moment.
@@ -28,22 +31,24 @@ namespace hashwatch::catalog {
 
 struct CatalogIndexes {
   PdqIndex images;  // ids: item ids
+  PdqIndex views;   // ids: item ids
   PdqIndex frames;  // ids: signal ids
   FrameDirectory frame_directory;
 };
 
 class IndexBatch {
  public:
-  // A stored PDQ signal. `frame_time` set makes it a video frame.
+  // A stored PDQ signal. `frame_time` set makes it a video frame; `view`
+  // a stored view of an image.
   void Add(int64_t signal, int64_t item, absl::Span<const uint8_t> hash,
            std::optional<double> frame_time, std::optional<double> frame_end,
-           std::optional<int64_t> frame_samples);
+           std::optional<int64_t> frame_samples, bool view = false);
   // The same from a row selected with kIndexedPdqColumns (catalog_store.h).
   // DataLoss when the hash is not 32 bytes.
   absl::Status AddRow(const SqliteStatement& row, const std::string& db_path);
 
   // Frames' directory entries first (so a hit can always be placed), then
-  // both indexes.
+  // the indexes.
   absl::Status ApplyTo(CatalogIndexes* indexes) const;
 
   size_t images() const { return image_ids_.size(); }
@@ -52,6 +57,8 @@ class IndexBatch {
  private:
   std::vector<int64_t> image_ids_;
   std::vector<uint8_t> image_codes_;
+  std::vector<int64_t> view_ids_;
+  std::vector<uint8_t> view_codes_;
   std::vector<int64_t> frame_ids_;
   std::vector<uint8_t> frame_codes_;
   std::vector<std::pair<int64_t, FrameRef>> frame_refs_;

@@ -21,6 +21,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "hashwatch/catalog.h"
 #include "hashwatch/signal.h"
 #include "match/temporal_aligner.h"
@@ -55,6 +56,17 @@ class CandidateSource {
       std::vector<std::pair<Candidate, std::array<uint8_t, 32>>>* out) const = 0;
   // The case that owns an item, when it is open.
   virtual std::optional<CaseId> OpenCase(int64_t item) const = 0;
+  // Appends every open known image one of whose stored views (a crop of it,
+  // the picture inside its borders) is within `threshold` of the code.
+  virtual void SearchViews(const uint8_t* code, int threshold, std::vector<Candidate>* out) const {
+    (void)code, (void)threshold, (void)out;
+  }
+  // A known image's stored local features (signals/local_features.h),
+  // serialised; empty when it has none.
+  virtual absl::StatusOr<std::vector<uint8_t>> LocalFeatures(int64_t item) const {
+    (void)item;
+    return std::vector<uint8_t>();
+  }
 };
 
 // One frame of the query: a photo is one frame of one sample at time 0.

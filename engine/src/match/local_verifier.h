@@ -1,0 +1,41 @@
+// VerifyLocalFeatures: does a query show the known image? The verification
+// stage: the keypoints of both (signals/local_features.h) are matched by
+// descriptor (nearest of the two nearest clearly better: Lowe's ratio test),
+// and RANSAC fits one affine transform (cv::estimateAffine2D) from the known
+// image to the query. The query shows the known image when enough matches
+// agree with it (crop, scale, small rotation, aspect change, placement in a
+// larger picture are all affine), the transform is plausible (no mirror, no
+// collapse, scale within 1/8..8), and the agreeing keypoints spread over a
+// fair part of the known image: two screenshots of one app share a toolbar,
+// and two photos of one place share a landmark, not the whole picture.
+//
+// Thread safety: pure function.
+#ifndef HASHWATCH_MATCH_LOCAL_VERIFIER_H_
+#define HASHWATCH_MATCH_LOCAL_VERIFIER_H_
+
+#include "signals/local_features.h"
+
+namespace hashwatch::match {
+
+struct VerifyOptions {
+  int min_inliers = 20;
+  // Share of the known image's area that the agreeing keypoints' convex hull
+  // must cover.
+  double min_coverage = 0.2;
+  double ratio = 0.8;  // Lowe's ratio test
+};
+
+struct Verification {
+  bool confirmed = false;
+  int matches = 0;      // descriptor matches that passed the ratio test
+  int inliers = 0;      // of which agree with the fitted transform
+  double coverage = 0;  // hull of the inliers / known image's area
+};
+
+Verification VerifyLocalFeatures(const signals::LocalFeatures& query,
+                                 const signals::LocalFeatures& known,
+                                 const VerifyOptions& options = {});
+
+}  // namespace hashwatch::match
+
+#endif  // HASHWATCH_MATCH_LOCAL_VERIFIER_H_

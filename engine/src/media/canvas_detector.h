@@ -1,0 +1,29 @@
+// FindPictureRects: pictures shown inside a larger canvas, found as
+// axis-aligned rectangles with straight edges (a screenshot of an app, a
+// chat or a web page that displays a photo; a photo pasted onto a poster).
+// The caller hashes each rectangle on its own, so that the picture matches
+// its original although the screenshot as a whole does not.
+//
+// How: Canny edges of the luma, contours, and each contour's bounding box
+// kept when edges run along most of all four of its sides (a photo's frame
+// against the page; text and icons have no such frame), when it holds
+// 8-90% of the canvas area, is not a thin strip, and has texture inside
+// (a flat panel of the app is not a picture). Near-duplicates (the same
+// frame found twice) are dropped; nested rectangles are kept (a panel and
+// the photo inside it); the largest come first.
+//
+// Thread safety: pure function.
+#ifndef HASHWATCH_MEDIA_CANVAS_DETECTOR_H_
+#define HASHWATCH_MEDIA_CANVAS_DETECTOR_H_
+
+#include <opencv2/core.hpp>
+#include <vector>
+
+namespace hashwatch::media {
+
+// `luma`: CV_32FC1 (0..255) or CV_8UC1. Rectangles in luma's pixels.
+std::vector<cv::Rect> FindPictureRects(const cv::Mat& luma, int max_rects);
+
+}  // namespace hashwatch::media
+
+#endif  // HASHWATCH_MEDIA_CANVAS_DETECTOR_H_

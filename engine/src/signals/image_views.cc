@@ -1,0 +1,93 @@
+#include "signals/image_views.h"
+
+#include <algorithm>
+#include <cmath>
+#include <opencv2/imgproc.hpp>
+
+#include "media/border_detector.h"
+#include "media/canvas_detector.h"
+#include "signals/pdq_hash.h"
+
+namespace hashwatch::signals {
+namespace {
+
+// Views closer than this to the whole image (or to a view already kept)
+// search nothing new.
+constexpr int kSameViewBits = 8;
+constexpr int kViewSide = 512;
+
+int Hamming(const std::vector<uint8_t>& a, const PdqBits& b) {
+  int d = 0;
+  for (size_t i = 0; i < b.size() && i < a.size(); ++i) {
+    d += __builtin_popcount(static_cast<unsigned>(a[i] ^ b[i]));
+  }
+  return d;
+}
+
+}  // namespace
+
+std::vector<ImageView> ComputeViews(const DecodedImage& image, const Signal& whole,
+                                    const ViewOptions& options, bool variants) {
+  // Views are found and hashed on a copy no larger than 512 px: PDQ samples
+  // 64x64, and the detectors look at edges and bands, not fine detail.
+  cv::Mat luma = image.luma;
+  const int longer = std::max(luma.cols, luma.rows);
+  if (longer > kViewSide) {
+    const double f = static_cast<double>(kViewSide) / longer;
+    cv::resize(image.luma, luma, cv::Size(), f, f, cv::INTER_AREA);
+  }
+  std::vector<std::pair<const char*, cv::Rect>> rects;
+  const cv::Rect full(0, 0, luma.cols, luma.rows);
+  if (options.border) {
+    const cv::Rect r = media::DetectContentRect(luma);
+    if (r.area() > 0 && r.area() < 0.97 * full.area()) rects.emplace_back("border", r);
+  }
+  if (options.canvas) {
+    for (const cv::Rect& r : media::FindPictureRects(luma, kMaxCanvasViews)) {
+      rects.emplace_back("canvas", r);
+    }
+  }
+  if (options.regions) {
+    for (const double f : {0.9, 0.8}) {
+      const int w = static_cast<int>(std::lround(luma.cols * f));
+      const int h = static_cast<int>(std::lround(luma.rows * f));
+      const int dx = luma.cols - w, dy = luma.rows - h;
+      rects.emplace_back("region", cv::Rect(dx / 2, dy / 2, w, h));
+      rects.emplace_back("region", cv::Rect(0, 0, w, h));
+      rects.emplace_back("region", cv::Rect(dx, 0, w, h));
+      rects.emplace_back("region", cv::Rect(0, dy, w, h));
+      rects.emplace_back("region", cv::Rect(dx, dy, w, h));
+    }
+  }
+  const double sx = luma.cols > 0 ? static_cast<double>(image.width) / luma.cols : 1;
+  const double sy = luma.rows > 0 ? static_cast<double>(image.height) / luma.rows : 1;
+  std::vector<ImageView> out;
+  std::vector<PdqBits> kept;
+  for (const auto& [kind, rect] : rects) {
+    const cv::Rect r = rect & full;
+    if (r.width < 16 || r.height < 16) continue;
+    const PdqResult pdq = ComputePdq(luma(r), variants);
+    bool same = Hamming(whole.hash, pdq.hash) <= kSameViewBits;
+    for (const PdqBits& k : kept) {
+      same |= Hamming(std::vector<uint8_t>(k.begin(), k.end()), pdq.hash) <= kSameViewBits;
+    }
+    if (same) continue;
+    kept.push_back(pdq.hash);
+    ImageView view;
+    view.kind = kind;
+    view.x = static_cast<int>(std::lround(r.x * sx));
+    view.y = static_cast<int>(std::lround(r.y * sy));
+    view.width = static_cast<int>(std::lround(r.width * sx));
+    view.height = static_cast<int>(std::lround(r.height * sy));
+    view.pdq.type = "pdq";
+    view.pdq.hash.assign(pdq.hash.begin(), pdq.hash.end());
+    view.pdq.quality = pdq.quality;
+    if (variants) {
+      for (const PdqBits& v : pdq.dihedral) view.pdq.variants.emplace_back(v.begin(), v.end());
+    }
+    out.push_back(std::move(view));
+  }
+  return out;
+}
+
+}  // namespace hashwatch::signals

@@ -1,0 +1,94 @@
+#include "signals/local_features.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <opencv2/features2d.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "absl/status/status.h"
+
+namespace hashwatch::signals {
+namespace {
+
+constexpr char kMagic[4] = {'O', 'R', 'B', '1'};
+constexpr size_t kHeader = 10;
+constexpr size_t kPerPoint = 4 + 32;
+
+void PutU16(std::vector<uint8_t>* out, int v) {
+  const auto u = static_cast<uint16_t>(std::clamp(v, 0, 65535));
+  out->push_back(static_cast<uint8_t>(u & 0xff));
+  out->push_back(static_cast<uint8_t>(u >> 8));
+}
+
+int GetU16(const uint8_t* p) {
+  return p[0] | (p[1] << 8);
+}
+
+}  // namespace
+
+LocalFeatures ExtractLocalFeatures(const cv::Mat& luma, int max_features) {
+  LocalFeatures out;
+  if (luma.empty()) return out;
+  cv::Mat grey;
+  const double scale =
+      std::min(1.0, static_cast<double>(kFeatureSide) / std::max(luma.cols, luma.rows));
+  cv::Mat sized;
+  if (scale < 1) {
+    cv::resize(luma, sized, cv::Size(), scale, scale, cv::INTER_AREA);
+  } else {
+    sized = luma;
+  }
+  sized.convertTo(grey, CV_8U);
+  out.width = grey.cols;
+  out.height = grey.rows;
+  // ORB's own patch size (31) for distinctive descriptors; a lower FAST
+  // threshold than its default (12, not 20) so that soft or dark photos
+  // still give keypoints.
+  cv::Ptr<cv::ORB> orb =
+      cv::ORB::create(max_features, 1.2f, 8, 31, 0, 2, cv::ORB::HARRIS_SCORE, 31, 12);
+  std::vector<cv::KeyPoint> keypoints;
+  orb->detectAndCompute(grey, cv::noArray(), keypoints, out.descriptors);
+  for (const cv::KeyPoint& k : keypoints) out.points.push_back(k.pt);
+  if (out.descriptors.empty()) out.points.clear();
+  return out;
+}
+
+std::vector<uint8_t> SerializeLocalFeatures(const LocalFeatures& features) {
+  std::vector<uint8_t> out(kMagic, kMagic + 4);
+  const size_t n = std::min<size_t>(features.points.size(), 65535);
+  PutU16(&out, features.width);
+  PutU16(&out, features.height);
+  PutU16(&out, static_cast<int>(n));
+  out.reserve(kHeader + n * kPerPoint);
+  for (size_t i = 0; i < n; ++i) {
+    PutU16(&out, static_cast<int>(std::lround(features.points[i].x * 4)));
+    PutU16(&out, static_cast<int>(std::lround(features.points[i].y * 4)));
+    const uint8_t* d = features.descriptors.ptr<uint8_t>(static_cast<int>(i));
+    out.insert(out.end(), d, d + 32);
+  }
+  return out;
+}
+
+absl::StatusOr<LocalFeatures> ParseLocalFeatures(absl::Span<const uint8_t> blob) {
+  if (blob.size() < kHeader || std::memcmp(blob.data(), kMagic, 4) != 0) {
+    return absl::DataLossError("local features: not an ORB1 blob");
+  }
+  LocalFeatures out;
+  out.width = GetU16(blob.data() + 4);
+  out.height = GetU16(blob.data() + 6);
+  const size_t n = static_cast<size_t>(GetU16(blob.data() + 8));
+  if (blob.size() != kHeader + n * kPerPoint) {
+    return absl::DataLossError("local features: blob length does not match its count");
+  }
+  out.points.reserve(n);
+  out.descriptors.create(static_cast<int>(n), 32, CV_8UC1);
+  const uint8_t* p = blob.data() + kHeader;
+  for (size_t i = 0; i < n; ++i, p += kPerPoint) {
+    out.points.emplace_back(GetU16(p) / 4.0f, GetU16(p + 2) / 4.0f);
+    std::memcpy(out.descriptors.ptr<uint8_t>(static_cast<int>(i)), p + 4, 32);
+  }
+  return out;
+}
+
+}  // namespace hashwatch::signals
