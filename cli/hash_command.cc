@@ -22,6 +22,7 @@ struct HashArgs {
   std::string signals = "pdq";
   double interval = 1.0;
   bool keep_borders = false;
+  bool views = false;
   OutputFormat format = OutputFormat::kJsonl;
   int jobs = DefaultJobs();
   DecodeLimits limits;
@@ -79,6 +80,20 @@ Record SignalsRecord(const std::string& path, const absl::StatusOr<MediaSignals>
   r["width"] = result->image.width;
   r["height"] = result->image.height;
   for (const Signal& s : result->image.signals) AddSignal(r, s);
+  if (!result->image.views.empty()) {
+    r["views"] = Record::array();
+    for (const ImageView& v : result->image.views) {
+      Record vr;
+      vr["kind"] = v.kind;
+      vr["x"] = v.x;
+      vr["y"] = v.y;
+      vr["width"] = v.width;
+      vr["height"] = v.height;
+      vr["pdq"] = std::string(FindSignalType("pdq")->Format(v.pdq.hash));
+      vr["quality"] = v.pdq.quality;
+      r["views"].push_back(vr);
+    }
+  }
   return r;
 }
 
@@ -86,6 +101,7 @@ int RunHash(const HashArgs& args) {
   HashOptions options;
   options.signals = absl::StrSplit(args.signals, ',', absl::SkipWhitespace());
   options.limits = args.limits;
+  options.views = {.border = args.views, .canvas = args.views, .regions = false};
   VideoOptions video;
   video.sample_interval = args.interval;
   video.remove_borders = !args.keep_borders;
@@ -153,6 +169,9 @@ void RegisterHashCommand(CLI::App& app, int& exit_code) {
                   "Videos: seconds of the timeline between sampled frames (0: every frame)")
       ->check(CLI::Range(0.0, 3600.0))
       ->capture_default_str();
+  cmd->add_flag("--views", args->views,
+                "Images: also hash the picture inside borders and pictures inside a screenshot, "
+                "as a scan looks at a photo (\"views\": kind, rectangle, pdq, quality)");
   cmd->add_flag("--keep-borders", args->keep_borders,
                 "Videos: hash whole frames (do not remove letterbox bars or blurred fills)");
   AddFormatOption(cmd, args->format, /*allow_table=*/false);

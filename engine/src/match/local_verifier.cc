@@ -9,6 +9,10 @@
 namespace hashwatch::match {
 namespace {
 
+// A cell of the spread grid counts when it holds at least this many of the
+// known image's keypoints (fewer: too little texture to expect a match).
+constexpr int kMinCellKeypoints = 3;
+
 // The affine part's singular values and orientation: a copy is scaled (not
 // collapsed onto a line) and not mirrored (mirrors are the dihedral
 // variants' job, and ORB descriptors do not survive them anyway).
@@ -53,17 +57,44 @@ Verification VerifyLocalFeatures(const signals::LocalFeatures& query,
   const cv::Mat affine =
       cv::estimateAffine2D(from, to, mask, cv::RANSAC, tolerance, 4000, 0.995, 10);
   if (!Plausible(affine)) return out;
-  std::vector<cv::Point2f> agreeing;
+  // Spread: of the known image's cells (a 4 x 4 grid) that hold keypoints
+  // and land inside the query under the fitted transform, the share that
+  // holds an agreeing one. A copy agrees all over what it shows; two
+  // screenshots of one app agree only on its toolbar, two photos of one
+  // place only on the landmark.
+  constexpr int kGrid = 4;
+  int keypoints[kGrid][kGrid] = {};
+  bool agrees[kGrid][kGrid] = {};
+  auto cell = [&](const cv::Point2f& p, int* cx, int* cy) {
+    *cx = std::clamp(static_cast<int>(p.x * kGrid / known.width), 0, kGrid - 1);
+    *cy = std::clamp(static_cast<int>(p.y * kGrid / known.height), 0, kGrid - 1);
+  };
+  const cv::Matx23d m(affine.ptr<double>());
+  for (const cv::Point2f& p : known.points) {
+    const double qx = m(0, 0) * p.x + m(0, 1) * p.y + m(0, 2);
+    const double qy = m(1, 0) * p.x + m(1, 1) * p.y + m(1, 2);
+    if (qx < 0 || qy < 0 || qx >= query.width || qy >= query.height) continue;
+    int cx, cy;
+    cell(p, &cx, &cy);
+    ++keypoints[cy][cx];
+  }
   for (size_t i = 0; i < mask.size(); ++i) {
-    if (mask[i]) agreeing.push_back(from[i]);
+    if (!mask[i]) continue;
+    ++out.inliers;
+    int cx, cy;
+    cell(from[i], &cx, &cy);
+    agrees[cy][cx] = true;
   }
-  out.inliers = static_cast<int>(agreeing.size());
-  if (agreeing.size() >= 3) {
-    std::vector<cv::Point2f> hull;
-    cv::convexHull(agreeing, hull);
-    out.coverage = cv::contourArea(hull) / (static_cast<double>(known.width) * known.height);
+  int textured = 0, agreeing = 0;
+  for (int y = 0; y < kGrid; ++y) {
+    for (int x = 0; x < kGrid; ++x) {
+      if (keypoints[y][x] < kMinCellKeypoints) continue;
+      ++textured;
+      agreeing += agrees[y][x];
+    }
   }
-  out.confirmed = out.inliers >= options.min_inliers && out.coverage >= options.min_coverage;
+  out.spread = textured > 0 ? static_cast<double>(agreeing) / textured : 0;
+  out.confirmed = out.inliers >= options.min_inliers && out.spread >= options.min_spread;
   return out;
 }
 

@@ -5,9 +5,10 @@
 // image to the query. The query shows the known image when enough matches
 // agree with it (crop, scale, small rotation, aspect change, placement in a
 // larger picture are all affine), the transform is plausible (no mirror, no
-// collapse, scale within 1/8..8), and the agreeing keypoints spread over a
-// fair part of the known image: two screenshots of one app share a toolbar,
-// and two photos of one place share a landmark, not the whole picture.
+// collapse, scale within 1/8..8), and the agreeing keypoints spread over
+// most of the part of the known image the query shows (see
+// Verification::spread): two screenshots of one app share a toolbar, and
+// two photos of one place share a landmark, not the whole picture.
 //
 // Thread safety: pure function.
 #ifndef HASHWATCH_MATCH_LOCAL_VERIFIER_H_
@@ -19,17 +20,19 @@ namespace hashwatch::match {
 
 struct VerifyOptions {
   int min_inliers = 20;
-  // Share of the known image's area that the agreeing keypoints' convex hull
-  // must cover.
-  double min_coverage = 0.2;
+  // Least Verification::spread.
+  double min_spread = 0.5;
   double ratio = 0.8;  // Lowe's ratio test
 };
 
 struct Verification {
   bool confirmed = false;
-  int matches = 0;      // descriptor matches that passed the ratio test
-  int inliers = 0;      // of which agree with the fitted transform
-  double coverage = 0;  // hull of the inliers / known image's area
+  int matches = 0;  // descriptor matches that passed the ratio test
+  int inliers = 0;  // of which agree with the fitted transform
+  // Of the known image's textured cells (4 x 4 grid, >= 3 keypoints) that
+  // the transform places inside the query, the share holding an agreeing
+  // keypoint.
+  double spread = 0;
 };
 
 Verification VerifyLocalFeatures(const signals::LocalFeatures& query,

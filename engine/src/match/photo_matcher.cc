@@ -135,7 +135,7 @@ std::vector<Match> MatchPhoto(const PhotoQuery& query, const CandidateSource& so
       }
       const Verification v = VerifyLocalFeatures(*mine, *theirs,
                                                  {.min_inliers = mo.min_inliers,
-                                                  .min_coverage = VerifyOptions().min_coverage,
+                                                  .min_spread = VerifyOptions().min_spread,
                                                   .ratio = VerifyOptions().ratio});
       if (!v.confirmed) continue;
       const size_t before = out.size();

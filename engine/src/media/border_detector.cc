@@ -117,7 +117,8 @@ float Median(std::vector<float> v) {
 // Uniform border at line 0 of a side: the lines, from line 0 on, whose
 // positions in [begin, end) keep line 0's level in space and time, followed by
 // a step into picture. 0 when there is none or it is longer than `limit`.
-int UniformExtent(const SideView& v, int begin, int end, int limit, double tolerance) {
+int UniformExtent(const SideView& v, int begin, int end, int limit, double tolerance,
+                  bool needs_step) {
   const int n = end - begin;
   if (n <= 0) return 0;
   const float level =
@@ -132,6 +133,7 @@ int UniformExtent(const SideView& v, int begin, int end, int limit, double toler
   int k = 0;
   while (k < v.mean.rows && share(k, tolerance) >= kBorderCellShare) ++k;
   if (k == 0 || k > limit) return 0;
+  if (!needs_step) return k;
   // The step: how many positions turn to picture within the transition, and
   // how many a little deeper. Padding ends along a straight line, so nearly
   // all positions that turn at all turn at once; a silhouette against a wall
@@ -416,10 +418,10 @@ cv::Rect BorderDetector::ContentRect() const {
     Extents next;
     const auto [rb, re] = span(ext.left, ext.right, column_lines, columns_, row_positions);
     const auto [cb, ce] = span(ext.top, ext.bottom, row_lines, rows_, column_positions);
-    next.top = UniformExtent(views[0], rb, re, row_limit, tol);
-    next.bottom = UniformExtent(views[1], rb, re, row_limit, tol);
-    next.left = UniformExtent(views[2], cb, ce, column_limit, tol);
-    next.right = UniformExtent(views[3], cb, ce, column_limit, tol);
+    next.top = UniformExtent(views[0], rb, re, row_limit, tol, options_.uniform_needs_step);
+    next.bottom = UniformExtent(views[1], rb, re, row_limit, tol, options_.uniform_needs_step);
+    next.left = UniformExtent(views[2], cb, ce, column_limit, tol, options_.uniform_needs_step);
+    next.right = UniformExtent(views[3], cb, ce, column_limit, tol, options_.uniform_needs_step);
     const bool same = next.top == ext.top && next.bottom == ext.bottom && next.left == ext.left &&
                       next.right == ext.right;
     ext = next;

@@ -73,6 +73,12 @@ struct BorderOptions {
   double fill_energy_ratio = 0.2;
   // Off: only uniform borders are removed.
   bool detect_blurred_fill = true;
+  // A uniform border must end in a clear step into picture (see the .cc).
+  // Off: every uniform line at the edge goes, however the picture begins
+  // (ImageMagick's -trim). For a still image hashed both whole and trimmed
+  // (signals/image_views.h) a wrong trim costs nothing, while the step rule
+  // keeps a black bar next to a dark picture (a rock in shadow).
+  bool uniform_needs_step = true;
 };
 
 class BorderDetector {

@@ -39,7 +39,11 @@ std::vector<ImageView> ComputeViews(const DecodedImage& image, const Signal& who
   std::vector<std::pair<const char*, cv::Rect>> rects;
   const cv::Rect full(0, 0, luma.cols, luma.rows);
   if (options.border) {
-    const cv::Rect r = media::DetectContentRect(luma);
+    // The picture is hashed whole as well, so trimming too much costs
+    // nothing: no step into picture needed.
+    media::BorderOptions trim;
+    trim.uniform_needs_step = false;
+    const cv::Rect r = media::DetectContentRect(luma, trim);
     if (r.area() > 0 && r.area() < 0.97 * full.area()) rects.emplace_back("border", r);
   }
   if (options.canvas) {
