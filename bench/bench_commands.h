@@ -5,10 +5,11 @@
 
 namespace hashwatch::bench {
 
-int RunHashBench(int argc, char** argv);     // hash_bench.cc
-int RunSearchBench(int argc, char** argv);   // search_bench.cc
-int RunCatalogBench(int argc, char** argv);  // catalog_bench.cc
-int RunVideoBench(int argc, char** argv);    // video_bench.cc
+int RunHashBench(int argc, char** argv);        // hash_bench.cc
+int RunSearchBench(int argc, char** argv);      // search_bench.cc
+int RunCatalogBench(int argc, char** argv);     // catalog_bench.cc
+int RunVideoBench(int argc, char** argv);       // video_bench.cc
+int RunRobustnessBench(int argc, char** argv);  // robustness_bench.cc
 
 }  // namespace hashwatch::bench
 

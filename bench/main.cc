@@ -23,6 +23,10 @@ constexpr const char* kUsage =
     "        [--photos DIR] [--index-frames N]\n"
     "                        VideoHasher speed against a vPDQ-style baseline;\n"
     "                        localisation of edited copies; match time at N frames\n"
+    "  robustness --corpus DIR [--distractors DIR] [--out DIR] [--limit N]\n"
+    "        [--max-side 1024] [--methods LIST] [--json FILE]\n"
+    "                        recall per edit (crop, pad, rotate, JPEG, screenshot...)\n"
+    "                        at 99.99% precision: PDQ, pHash, hashwatch step by step\n"
     "\n"
     "Run 'hashwatch-bench COMMAND --help' for a command's options.\n";
 
@@ -38,6 +42,7 @@ int main(int argc, char** argv) {
   if (cmd == "search") return hashwatch::bench::RunSearchBench(argc - 1, argv + 1);
   if (cmd == "catalog") return hashwatch::bench::RunCatalogBench(argc - 1, argv + 1);
   if (cmd == "video") return hashwatch::bench::RunVideoBench(argc - 1, argv + 1);
+  if (cmd == "robustness") return hashwatch::bench::RunRobustnessBench(argc - 1, argv + 1);
   std::fprintf(stderr, "hashwatch-bench: unknown command '%s'\n\n%s", argv[1], kUsage);
   return 2;
 }

@@ -33,6 +33,7 @@ int RunStats(const StatsArgs& args) {
   r["low_quality_hashes"] = s->low_quality_hashes;
   r["indexed_hashes"] = s->indexed_hashes;
   r["indexed_frames"] = s->indexed_frames;
+  r["indexed_views"] = s->indexed_views;
   r["audit_entries"] = s->audit_entries;
   r["file_bytes"] = s->file_bytes;
   r["index_memory_bytes"] = s->index_memory_bytes;

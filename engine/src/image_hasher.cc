@@ -67,7 +67,8 @@ absl::StatusOr<ImageSignals> ImageHasher::HashBytes(absl::Span<const uint8_t> by
   ImageSignals out;
   if (needs_pixels_) {
     absl::StatusOr<DecodedImage> decoded =
-        media::DecodeImage(bytes, options_.limits, working_side_);
+        media::DecodeImage(bytes, options_.limits, working_side_,
+                          /*keep_aspect=*/options_.local_features);
     if (!decoded.ok()) return decoded.status();
     image = std::make_unique<DecodedImage>(*std::move(decoded));
     out.width = image->width;

@@ -292,6 +292,7 @@ struct CatalogStats {
   int64_t low_quality_hashes = 0;  // stored below index_min_quality
   int64_t indexed_hashes = 0;      // in the in-memory indexes now (images and frames)
   int64_t indexed_frames = 0;      // of which video frames
+  int64_t indexed_views = 0;       // of which stored views of images (crops, borders)
   int64_t video_items = 0;         // enrolled or imported videos
   int64_t audit_entries = 0;
   int64_t index_memory_bytes = 0;

@@ -65,6 +65,10 @@ absl::StatusOr<std::vector<uint8_t>> CatalogCandidates::LocalFeatures(int64_t it
   return features_->Read(item);
 }
 
+bool CatalogCandidates::KnownCode(int64_t item, uint8_t* out32) const {
+  return IsOpen(item) && indexes_.images.FindCode(item, out32);
+}
+
 std::optional<CaseId> CatalogCandidates::OpenCase(int64_t item) const {
   if (directory_ == nullptr) return CaseId("-");
   std::optional<CaseDirectory::Owner> owner = directory_->Lookup(item);

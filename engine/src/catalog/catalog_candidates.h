@@ -35,6 +35,7 @@ class CatalogCandidates final : public match::CandidateSource {
   void SearchViews(const uint8_t* code, int threshold,
                    std::vector<match::Candidate>* out) const override;
   absl::StatusOr<std::vector<uint8_t>> LocalFeatures(int64_t item) const override;
+  bool KnownCode(int64_t item, uint8_t* out32) const override;
 
  private:
   bool IsOpen(int64_t item) const { return directory_ == nullptr || directory_->IsOpen(item); }

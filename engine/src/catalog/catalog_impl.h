@@ -25,14 +25,12 @@
 namespace hashwatch {
 
 struct Catalog::Impl {
-  Impl(CatalogOptions opts, catalog::SqliteDb database, MediaHasher enrol, MediaHasher query,
-       ImageHasher features)
+  Impl(CatalogOptions opts, catalog::SqliteDb database, MediaHasher enrol, MediaHasher query)
       : options(std::move(opts)),
         db(std::move(database)),
         features(db.path()),
         enrol_hasher(std::move(enrol)),
-        query_hasher(std::move(query)),
-        feature_hasher(std::move(features)) {}
+        query_hasher(std::move(query)) {}
 
   // Whether a stored hash of this quality goes into the index.
   bool Indexable(std::optional<int64_t> quality) const {
@@ -62,10 +60,9 @@ struct Catalog::Impl {
   const MediaHasher enrol_hasher;
   // pdq with its dihedral variants and query_views; videos every
   // query_interval, no digests.
+  // (A query image's local features are computed only when a candidate
+  // needs verifying: catalog_match.cc.)
   const MediaHasher query_hasher;
-  // A query image's local features, computed only when a candidate needs
-  // verifying (a second decode, at a larger size).
-  const ImageHasher feature_hasher;
   double open_read_seconds = 0;
   double open_index_seconds = 0;
   // What Refresh has seen of the file (guarded by write_mu): SQLite's

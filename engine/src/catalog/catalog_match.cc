@@ -2,6 +2,10 @@
 // (match/frame_matcher.h) with the catalog's indexes as its candidate source.
 // The catalog searches and names; the match stage decides.
 #include <algorithm>
+#include <map>
+#include <memory>
+#include <opencv2/imgproc.hpp>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "catalog/catalog_candidates.h"
@@ -9,6 +13,9 @@
 #include "match/frame_matcher.h"
 #include "match/photo_matcher.h"
 #include "media/file_reader.h"
+#include "media/image_decoder.h"
+#include "signals/local_features.h"
+#include "signals/pdq_hash.h"
 
 namespace hashwatch {
 namespace {
@@ -29,6 +36,74 @@ absl::Status ValidateOptions(const MatchOptions& options) {
   }
   return absl::OkStatus();
 }
+
+// A query photo's pixels for the verification stage: decoded again (at the
+// size local features want, both axes alike) only if a candidate needs
+// verifying, and each look (the whole, or a view) brought to the size its
+// features are extracted at once.
+class QueryPixels {
+ public:
+  QueryPixels(absl::Span<const uint8_t> bytes, const DecodeLimits& limits)
+      : bytes_(bytes), limits_(limits) {}
+
+  absl::StatusOr<signals::LocalFeatures> Features(const ImageView* view) {
+    absl::StatusOr<const cv::Mat*> look = Look(view);
+    if (!look.ok()) return look.status();
+    return signals::ExtractLocalFeatures(**look);
+  }
+
+  absl::StatusOr<std::array<uint8_t, 32>> AlignedPdq(const ImageView* view, const cv::Mat& to_query,
+                                                     int width, int height) {
+    absl::StatusOr<const cv::Mat*> look = Look(view);
+    if (!look.ok()) return look.status();
+    if (width < 5 || height < 5 || to_query.empty()) {
+      return absl::InvalidArgumentError("no transform to align with");
+    }
+    cv::Mat aligned;
+    cv::warpAffine(**look, aligned, to_query, cv::Size(width, height),
+                   cv::INTER_LINEAR | cv::WARP_INVERSE_MAP, cv::BORDER_REPLICATE);
+    return signals::ComputePdq(aligned).hash;
+  }
+
+ private:
+  // The look's luma at the size its features are extracted at: the whole
+  // image with its longer side at most kFeatureSide; a view (often small,
+  // a picture inside a screenshot) at kFeatureSide, so its keypoints form
+  // at the scales of the known image's.
+  absl::StatusOr<const cv::Mat*> Look(const ImageView* view) {
+    if (!decoded_.has_value()) {
+      decoded_ = media::DecodeImage(bytes_, limits_, signals::kFeatureSide * 3 / 4,
+                                    /*keep_aspect=*/true);
+    }
+    if (!decoded_->ok()) return decoded_->status();
+    auto it = looks_.find(view);
+    if (it != looks_.end()) return &it->second;
+    const DecodedImage& image = **decoded_;
+    const cv::Mat& luma = image.luma;
+    cv::Mat region = luma;
+    if (view != nullptr) {
+      const double sx = static_cast<double>(luma.cols) / std::max(1, image.width);
+      const double sy = static_cast<double>(luma.rows) / std::max(1, image.height);
+      const cv::Rect rect =
+          cv::Rect(static_cast<int>(view->x * sx), static_cast<int>(view->y * sy),
+                   static_cast<int>(view->width * sx), static_cast<int>(view->height * sy)) &
+          cv::Rect(0, 0, luma.cols, luma.rows);
+      if (rect.width < 16 || rect.height < 16) return absl::InvalidArgumentError("view too small");
+      region = luma(rect);
+    }
+    double f = static_cast<double>(signals::kFeatureSide) / std::max(region.cols, region.rows);
+    if (view == nullptr) f = std::min(f, 1.0);
+    cv::Mat sized = region;
+    if (f != 1)
+      cv::resize(region, sized, cv::Size(), f, f, f < 1 ? cv::INTER_AREA : cv::INTER_LINEAR);
+    return &looks_.emplace(view, std::move(sized)).first->second;
+  }
+
+  absl::Span<const uint8_t> bytes_;
+  DecodeLimits limits_;
+  std::optional<absl::StatusOr<DecodedImage>> decoded_;
+  std::map<const ImageView*, cv::Mat> looks_;
+};
 
 // A photo query: its whole PDQ, its views when hashed with them, and its
 // bytes when local features can be computed from them for verification.
@@ -54,10 +129,11 @@ absl::StatusOr<MatchResult> MatchImage(const Catalog::Impl& impl, const Signal& 
   query.pdq = &pdq;
   query.views = views;
   if (bytes != nullptr) {
-    query.features = [&impl, bytes]() -> absl::StatusOr<std::vector<uint8_t>> {
-      absl::StatusOr<ImageSignals> s = impl.feature_hasher.HashBytes(*bytes);
-      if (!s.ok()) return s.status();
-      return std::move(s->local_features);
+    auto pixels = std::make_shared<QueryPixels>(*bytes, impl.options.limits);
+    query.features = [pixels](const ImageView* view) { return pixels->Features(view); };
+    query.aligned_pdq = [pixels](const ImageView* view, const cv::Mat& to_query, int width,
+                                 int height) {
+      return pixels->AlignedPdq(view, to_query, width, height);
     };
   }
   result.matches = match::MatchPhoto(

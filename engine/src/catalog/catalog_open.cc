@@ -70,12 +70,6 @@ absl::StatusOr<std::unique_ptr<Catalog>> Catalog::Open(const std::string& path,
   query_video.limits = options.limits;
   absl::StatusOr<MediaHasher> query_hasher = MediaHasher::Create(query, query_video);
   if (!query_hasher.ok()) return query_hasher.status();
-  HashOptions features;
-  features.signals = {"pdq"};
-  features.local_features = true;
-  features.limits = options.limits;
-  absl::StatusOr<ImageHasher> feature_hasher = ImageHasher::Create(features);
-  if (!feature_hasher.ok()) return feature_hasher.status();
 
   absl::StatusOr<catalog::SqliteDb> db = catalog::OpenCatalogFile(
       path,
@@ -83,7 +77,7 @@ absl::StatusOr<std::unique_ptr<Catalog>> Catalog::Open(const std::string& path,
   if (!db.ok()) return db.status();
 
   auto impl = std::make_unique<Impl>(options, *std::move(db), *std::move(enrol_hasher),
-                                     *std::move(query_hasher), *std::move(feature_hasher));
+                                     *std::move(query_hasher));
   absl::StatusOr<catalog::CatalogStore> store = catalog::CatalogStore::Prepare(&impl->db);
   if (!store.ok()) return store.status();
   impl->store.emplace(*std::move(store));

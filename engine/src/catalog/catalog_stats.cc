@@ -48,10 +48,12 @@ absl::StatusOr<CatalogStats> Catalog::Stats() const {
   absl::StatusOr<int64_t> version = db.QueryInt("PRAGMA user_version");
   if (!version.ok()) return version.status();
   stats.schema_version = static_cast<int>(*version);
-  stats.indexed_hashes =
-      static_cast<int64_t>(impl_->indexes.images.size() + impl_->indexes.frames.size());
+  stats.indexed_hashes = static_cast<int64_t>(
+      impl_->indexes.images.size() + impl_->indexes.views.size() + impl_->indexes.frames.size());
   stats.indexed_frames = static_cast<int64_t>(impl_->indexes.frames.size());
+  stats.indexed_views = static_cast<int64_t>(impl_->indexes.views.size());
   stats.index_memory_bytes = static_cast<int64_t>(impl_->indexes.images.MemoryBytes() +
+                                                  impl_->indexes.views.MemoryBytes() +
                                                   impl_->indexes.frames.MemoryBytes());
   stats.file_bytes = FileSize(db.path()) + FileSize(db.path() + "-wal");
   stats.open_read_seconds = impl_->open_read_seconds;

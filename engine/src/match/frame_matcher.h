@@ -61,6 +61,11 @@ class CandidateSource {
   virtual void SearchViews(const uint8_t* code, int threshold, std::vector<Candidate>* out) const {
     (void)code, (void)threshold, (void)out;
   }
+  // A known image's own PDQ code (not its views); false when not indexed.
+  virtual bool KnownCode(int64_t item, uint8_t* out32) const {
+    (void)item, (void)out32;
+    return false;
+  }
   // A known image's stored local features (signals/local_features.h),
   // serialised; empty when it has none.
   virtual absl::StatusOr<std::vector<uint8_t>> LocalFeatures(int64_t item) const {

@@ -57,6 +57,7 @@ Verification VerifyLocalFeatures(const signals::LocalFeatures& query,
   const cv::Mat affine =
       cv::estimateAffine2D(from, to, mask, cv::RANSAC, tolerance, 4000, 0.995, 10);
   if (!Plausible(affine)) return out;
+  out.affine = affine;
   // Spread: of the known image's cells (a 4 x 4 grid) that hold keypoints
   // and land inside the query under the fitted transform, the share that
   // holds an agreeing one. A copy agrees all over what it shows; two

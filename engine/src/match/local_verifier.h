@@ -21,7 +21,7 @@ namespace hashwatch::match {
 struct VerifyOptions {
   int min_inliers = 20;
   // Least Verification::spread.
-  double min_spread = 0.5;
+  double min_spread = 0.25;
   double ratio = 0.8;  // Lowe's ratio test
 };
 
@@ -33,6 +33,9 @@ struct Verification {
   // the transform places inside the query, the share holding an agreeing
   // keypoint.
   double spread = 0;
+  // The fitted transform, known image -> query (2 x 3, CV_64F), when one
+  // was found.
+  cv::Mat affine;
 };
 
 Verification VerifyLocalFeatures(const signals::LocalFeatures& query,

@@ -1,6 +1,7 @@
 #include "match/photo_matcher.h"
 
 #include <algorithm>
+#include <tuple>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
@@ -33,10 +34,17 @@ std::vector<Match> MatchPhoto(const PhotoQuery& query, const CandidateSource& so
   const MatchOptions& mo = options.match;
   std::vector<Match> out;
   absl::flat_hash_map<int64_t, size_t> found;  // item -> index into out
+  // An item found again by a later step at a smaller distance takes that
+  // step's distance and name (a threshold sweep then sees each item at its
+  // nearest; at the default threshold the first step usually wins).
   auto add = [&](Match m) {
-    if (found.contains(m.item)) return;
-    found[m.item] = out.size();
-    out.push_back(std::move(m));
+    auto it = found.find(m.item);
+    if (it == found.end()) {
+      found[m.item] = out.size();
+      out.push_back(std::move(m));
+    } else if (m.distance < out[it->second].distance && !out[it->second].span.has_value()) {
+      out[it->second] = std::move(m);
+    }
   };
   auto searched = [&](const Signal& pdq, const char* stage) {
     const std::vector<QueryFrame> frames = {{.start = 0, .end = 0, .samples = 1, .pdq = &pdq}};
@@ -59,17 +67,21 @@ std::vector<Match> MatchPhoto(const PhotoQuery& query, const CandidateSource& so
   };
 
   // The query's signals worth searching: the whole, then its views.
-  std::vector<const Signal*> looks;
-  if (Trusted(*query.pdq, mo)) looks.push_back(query.pdq);
+  struct Look {
+    const Signal* pdq;
+    const ImageView* view;  // nullptr: the whole query
+  };
+  std::vector<Look> looks;
+  if (Trusted(*query.pdq, mo)) looks.push_back({query.pdq, nullptr});
   if (mo.query_views && query.views != nullptr) {
     for (const ImageView& v : *query.views) {
-      if (Trusted(v.pdq, mo)) looks.push_back(&v.pdq);
+      if (Trusted(v.pdq, mo)) looks.push_back({&v.pdq, &v});
     }
   }
   if (looks.empty()) return out;
 
   // 1 and 2: the whole query, then its views, against known hashes.
-  if (looks.front() == query.pdq) searched(*query.pdq, "pdq");
+  if (looks.front().view == nullptr) searched(*query.pdq, "pdq");
   if (mo.query_views && query.views != nullptr) {
     for (const ImageView& v : *query.views) {
       if (Trusted(v.pdq, mo)) searched(v.pdq, v.kind == "canvas" ? "canvas" : "border");
@@ -79,8 +91,8 @@ std::vector<Match> MatchPhoto(const PhotoQuery& query, const CandidateSource& so
   // 3: against the known images' stored views.
   std::vector<Candidate> hits;
   if (mo.stored_views) {
-    for (const Signal* look : looks) {
-      for (const auto& [code, variant] : Codes(*look, mo.dihedral)) {
+    for (const Look& look : looks) {
+      for (const auto& [code, variant] : Codes(*look.pdq, mo.dihedral)) {
         hits.clear();
         source.SearchViews(code->data(), mo.threshold, &hits);
         std::sort(hits.begin(), hits.end(),
@@ -90,57 +102,79 @@ std::vector<Match> MatchPhoto(const PhotoQuery& query, const CandidateSource& so
     }
   }
 
-  // 4: looser candidates, confirmed by local features.
+  // 4: looser candidates, confirmed by local features of the look (the
+  // whole query, or the view of it) that came nearest.
   if (mo.verify && mo.verify_threshold > mo.threshold) {
-    absl::flat_hash_map<int64_t, int> band;  // item -> nearest distance
-    for (const Signal* look : looks) {
+    struct Nearest {
+      int distance;
+      size_t look;
+    };
+    absl::flat_hash_map<int64_t, Nearest> band;
+    for (size_t l = 0; l < looks.size(); ++l) {
+      const Signal& pdq = *looks[l].pdq;
       hits.clear();
-      source.Search(look->hash.data(), mo.verify_threshold, &hits);
-      if (mo.stored_views) source.SearchViews(look->hash.data(), mo.verify_threshold, &hits);
+      source.Search(pdq.hash.data(), mo.verify_threshold, &hits);
+      if (mo.stored_views) source.SearchViews(pdq.hash.data(), mo.verify_threshold, &hits);
       for (const Candidate& c : hits) {
         if (c.is_frame || found.contains(c.item)) continue;
-        auto [it, inserted] = band.try_emplace(c.item, c.distance);
-        if (!inserted) it->second = std::min(it->second, c.distance);
+        auto [it, inserted] = band.try_emplace(c.item, Nearest{c.distance, l});
+        if (!inserted && c.distance < it->second.distance) it->second = {c.distance, l};
       }
     }
-    std::vector<std::pair<int, int64_t>> order;
-    for (const auto& [item, d] : band) order.emplace_back(d, item);
+    std::vector<std::tuple<int, int64_t, size_t>> order;
+    for (const auto& [item, n] : band) order.emplace_back(n.distance, item, n.look);
     std::sort(order.begin(), order.end());
     if (order.size() > static_cast<size_t>(kMaxVerified)) order.resize(kMaxVerified);
-    std::optional<signals::LocalFeatures> mine;
-    for (const auto& [distance, item] : order) {
-      absl::StatusOr<std::vector<uint8_t>> blob = source.LocalFeatures(item);
-      if (!blob.ok()) {
-        warnings->push_back(
-            absl::StrCat("verification skipped for item ", item, ": ", blob.status().message()));
-        continue;
+    // The query's features per look, extracted once each.
+    absl::flat_hash_map<size_t, absl::StatusOr<signals::LocalFeatures>> mine;
+    auto features_of = [&](size_t l) -> const absl::StatusOr<signals::LocalFeatures>& {
+      auto it = mine.find(l);
+      if (it == mine.end()) {
+        it = mine.emplace(l, query.features ? query.features(looks[l].view)
+                                            : absl::FailedPreconditionError(
+                                                  "the query's pixels are not available"))
+                 .first;
       }
-      if (blob->empty()) continue;  // enrolled without features
-      absl::StatusOr<signals::LocalFeatures> theirs = signals::ParseLocalFeatures(*blob);
+      return it->second;
+    };
+    for (const auto& [distance, item, look] : order) {
+      absl::StatusOr<std::vector<uint8_t>> blob = source.LocalFeatures(item);
+      absl::StatusOr<signals::LocalFeatures> theirs =
+          blob.ok() ? signals::ParseLocalFeatures(*blob) : blob.status();
+      if (blob.ok() && blob->empty()) continue;  // enrolled without features
       if (!theirs.ok()) {
         warnings->push_back(
             absl::StrCat("verification skipped for item ", item, ": ", theirs.status().message()));
         continue;
       }
-      if (!mine.has_value()) {
-        absl::StatusOr<std::vector<uint8_t>> q =
-            query.features ? query.features() : absl::StatusOr<std::vector<uint8_t>>();
-        absl::StatusOr<signals::LocalFeatures> parsed =
-            q.ok() ? signals::ParseLocalFeatures(*q) : q.status();
-        if (!parsed.ok()) {
-          warnings->push_back(absl::StrCat("verification skipped: ", parsed.status().message()));
-          break;
+      // The nearest look first; the whole query as well when that was a view.
+      std::vector<size_t> tries = {look};
+      if (look != 0 && looks[0].view == nullptr) tries.push_back(0);
+      for (size_t l : tries) {
+        const absl::StatusOr<signals::LocalFeatures>& q = features_of(l);
+        if (!q.ok()) {
+          warnings->push_back(absl::StrCat("verification skipped: ", q.status().message()));
+          continue;
         }
-        mine = *std::move(parsed);
+        const Verification v = VerifyLocalFeatures(*q, *theirs,
+                                                   {.min_inliers = mo.min_inliers,
+                                                    .min_spread = VerifyOptions().min_spread,
+                                                    .ratio = VerifyOptions().ratio});
+        if (!v.confirmed) continue;
+        std::array<uint8_t, 32> known{};
+        if (query.aligned_pdq && source.KnownCode(item, known.data())) {
+          absl::StatusOr<std::array<uint8_t, 32>> aligned =
+              query.aligned_pdq(looks[l].view, v.affine, theirs->width, theirs->height);
+          if (!aligned.ok()) continue;
+          int d = 0;
+          for (size_t i = 0; i < 32; ++i) d += __builtin_popcount((*aligned)[i] ^ known[i]);
+          if (d > kAlignedThreshold) continue;
+        }
+        const size_t before = out.size();
+        named(item, distance, 0, "verified");
+        if (out.size() > before) out.back().inliers = v.inliers;
+        break;
       }
-      const Verification v = VerifyLocalFeatures(*mine, *theirs,
-                                                 {.min_inliers = mo.min_inliers,
-                                                  .min_spread = VerifyOptions().min_spread,
-                                                  .ratio = VerifyOptions().ratio});
-      if (!v.confirmed) continue;
-      const size_t before = out.size();
-      named(item, distance, 0, "verified");
-      if (out.size() > before) out.back().inliers = v.inliers;
     }
   }
 

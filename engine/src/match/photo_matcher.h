@@ -9,14 +9,22 @@
 //               stored view of a known image (a crop of it);
 //   "verified"  a known image no step found, but within `verify_threshold`
 //               of the query or one of its views, confirmed by local
-//               features (match/local_verifier.h). At most kMaxVerified
+//               features (match/local_verifier.h), then checked as a
+//               whole: the query, mapped onto the known image by the
+//               fitted transform, must have a PDQ within kAlignedThreshold
+//               of the known image's. Keypoints can agree on a shared part
+//               only (two screenshots of one app: its window); the aligned
+//               PDQ sees that the rest differs. At most kMaxVerified
 //               candidates per query are verified, nearest first.
-// An item is reported once, by the first step in that order that found it.
+// An item is reported once, by the step that found it nearest (the first on
+// ties), and "verified" only when no other step found it.
 //
-// Thread safety: as MatchFrames; `features` is called at most once.
+// Thread safety: as MatchFrames; `features` is called from the calling
+// thread only.
 #ifndef HASHWATCH_MATCH_PHOTO_MATCHER_H_
 #define HASHWATCH_MATCH_PHOTO_MATCHER_H_
 
+#include <array>
 #include <functional>
 #include <string>
 #include <vector>
@@ -24,17 +32,27 @@
 #include "absl/status/statusor.h"
 #include "hashwatch/signal.h"
 #include "match/frame_matcher.h"
+#include "signals/local_features.h"
 
 namespace hashwatch::match {
 
 inline constexpr int kMaxVerified = 8;
+inline constexpr int kAlignedThreshold = 48;
 
 struct PhotoQuery {
   const Signal* pdq = nullptr;                    // the whole query, with variants
   const std::vector<ImageView>* views = nullptr;  // may be null
-  // The query's serialised local features, computed on demand (a second
-  // decode); only called when a candidate needs verifying.
-  std::function<absl::StatusOr<std::vector<uint8_t>>()> features;
+  // The local features of the whole query (view == nullptr) or of one of
+  // its views, computed on demand (a second decode); only called when a
+  // candidate needs verifying, at most once per view.
+  std::function<absl::StatusOr<signals::LocalFeatures>(const ImageView* view)> features;
+  // The PDQ of the same look (the pixels its features came from) mapped
+  // into a known image's frame: `to_query` maps the known image's analysed
+  // pixels (width x height) to the look's; what falls outside the look
+  // repeats its edge. Only called after `features` for the same view.
+  std::function<absl::StatusOr<std::array<uint8_t, 32>>(
+      const ImageView* view, const cv::Mat& to_query, int width, int height)>
+      aligned_pdq;
 };
 
 // Matches nearest first (ties by item). Problems that cost only the

@@ -39,6 +39,16 @@ cv::Mat ReduceLarge(cv::Mat m) {
   return small;
 }
 
+// Both axes shrunk alike (INTER_AREA) until the shorter is `working_side`.
+cv::Mat ReduceKeepingAspect(cv::Mat m, int working_side) {
+  const double f = static_cast<double>(working_side) / std::min(m.cols, m.rows);
+  if (f >= 1) return m;
+  if (m.depth() == CV_32F) cv::patchNaNs(m, 0);
+  cv::Mat small;
+  cv::resize(m, small, cv::Size(), f, f, cv::INTER_AREA);
+  return small;
+}
+
 // Any decoded Mat -> CV_32FC1 luma in 0..255.
 absl::StatusOr<cv::Mat> ToLuma(const cv::Mat& m) {
   cv::Mat f;
@@ -133,7 +143,8 @@ int JpegScaleDenominator(int64_t width, int64_t height, int working_side) {
 }
 
 absl::StatusOr<DecodedImage> DecodeImage(absl::Span<const uint8_t> bytes,
-                                         const DecodeLimits& limits, int working_side) {
+                                         const DecodeLimits& limits, int working_side,
+                                         bool keep_aspect) {
   ConfigureOpenCvOnce();
   if (static_cast<int64_t>(bytes.size()) > limits.max_bytes) {
     return absl::OutOfRangeError(
@@ -173,8 +184,11 @@ absl::StatusOr<DecodedImage> DecodeImage(absl::Span<const uint8_t> bytes,
         absl::StrCat("corrupt ", format, ": the decoder rejected it"));
   }
 
-  absl::StatusOr<cv::Mat> luma = ToLuma(
-      working_side > 0 && info->format != ImageFormat::kJpeg ? ReduceLarge(*decoded) : *decoded);
+  cv::Mat reduced = *decoded;
+  if (working_side > 0 && info->format != ImageFormat::kJpeg) {
+    reduced = keep_aspect ? ReduceKeepingAspect(*decoded, working_side) : ReduceLarge(*decoded);
+  }
+  absl::StatusOr<cv::Mat> luma = ToLuma(reduced);
   if (!luma.ok()) return luma.status();
 
   DecodedImage image;

@@ -38,10 +38,14 @@
 namespace hashwatch::media {
 
 // `working_side`: the decoded luma may be reduced as long as its shorter side
-// stays >= working_side pixels; 0 keeps full resolution.
+// stays >= working_side pixels; 0 keeps full resolution. A non-JPEG image
+// with an axis over 1024 px then has that axis squashed to 512, as PDQ's
+// reference does, unless `keep_aspect` (local features, whose descriptors do
+// not survive squashing): then both axes shrink alike.
 // Errors are InvalidArgument (bad or truncated data), OutOfRange (a limit).
 absl::StatusOr<DecodedImage> DecodeImage(absl::Span<const uint8_t> bytes,
-                                         const DecodeLimits& limits, int working_side);
+                                         const DecodeLimits& limits, int working_side,
+                                         bool keep_aspect = false);
 
 // The JPEG scale denominator (1, 2, 4 or 8) DecodeImage uses for a JPEG of
 // this size: the largest that keeps the shorter side >= working_side.

@@ -25,6 +25,32 @@ int GetU16(const uint8_t* p) {
   return p[0] | (p[1] << 8);
 }
 
+// Up to `keep` keypoints: the strongest of each cell of a kGrid x kGrid grid
+// (keep / cells each), then the strongest of the rest.
+std::vector<cv::KeyPoint> SpreadOut(std::vector<cv::KeyPoint> all, cv::Size size, int keep) {
+  constexpr int kGrid = 4;
+  std::stable_sort(all.begin(), all.end(), [](const cv::KeyPoint& a, const cv::KeyPoint& b) {
+    return a.response > b.response;
+  });
+  if (static_cast<int>(all.size()) <= keep) return all;
+  const int per_cell = std::max(1, keep / (kGrid * kGrid));
+  int taken[kGrid][kGrid] = {};
+  std::vector<cv::KeyPoint> out;
+  std::vector<bool> used(all.size(), false);
+  for (size_t i = 0; i < all.size(); ++i) {
+    const int cx = std::clamp(static_cast<int>(all[i].pt.x * kGrid / size.width), 0, kGrid - 1);
+    const int cy = std::clamp(static_cast<int>(all[i].pt.y * kGrid / size.height), 0, kGrid - 1);
+    if (taken[cy][cx] >= per_cell) continue;
+    ++taken[cy][cx];
+    used[i] = true;
+    out.push_back(all[i]);
+  }
+  for (size_t i = 0; i < all.size() && static_cast<int>(out.size()) < keep; ++i) {
+    if (!used[i]) out.push_back(all[i]);
+  }
+  return out;
+}
+
 }  // namespace
 
 LocalFeatures ExtractLocalFeatures(const cv::Mat& luma, int max_features) {
@@ -44,11 +70,17 @@ LocalFeatures ExtractLocalFeatures(const cv::Mat& luma, int max_features) {
   out.height = grey.rows;
   // ORB's own patch size (31) for distinctive descriptors; a lower FAST
   // threshold than its default (12, not 20) so that soft or dark photos
-  // still give keypoints.
+  // still give keypoints. Four times as many candidates are detected as
+  // kept, and they are kept cell by cell (a 4 x 4 grid, strongest first,
+  // then the strongest of the rest): the strongest corners alone crowd into
+  // whatever has the most contrast, such as a watermark's letters, and leave
+  // the picture itself without keypoints to match.
   cv::Ptr<cv::ORB> orb =
-      cv::ORB::create(max_features, 1.2f, 8, 31, 0, 2, cv::ORB::HARRIS_SCORE, 31, 12);
-  std::vector<cv::KeyPoint> keypoints;
-  orb->detectAndCompute(grey, cv::noArray(), keypoints, out.descriptors);
+      cv::ORB::create(4 * max_features, 1.2f, 8, 31, 0, 2, cv::ORB::HARRIS_SCORE, 31, 12);
+  std::vector<cv::KeyPoint> detected;
+  orb->detect(grey, detected);
+  std::vector<cv::KeyPoint> keypoints = SpreadOut(detected, grey.size(), max_features);
+  orb->compute(grey, keypoints, out.descriptors);
   for (const cv::KeyPoint& k : keypoints) out.points.push_back(k.pt);
   if (out.descriptors.empty()) out.points.clear();
   return out;
