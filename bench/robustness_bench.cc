@@ -246,11 +246,13 @@ struct MethodSpec {
 
 // The methods, in report order. Add one here.
 std::vector<MethodSpec> AllMethods() {
-  auto catalog = [](int threshold, bool dihedral, bool views, bool verify) {
+  auto catalog = [](int threshold, bool dihedral, bool query_views, bool stored_views,
+                    bool verify) {
     MatchOptions o;  // defaults for everything not named here
     o.threshold = threshold;
     o.dihedral = dihedral;
-    o.query_views = o.stored_views = views;
+    o.query_views = query_views;
+    o.stored_views = stored_views;
     o.verify = verify;
     return [o](const References& r) -> std::unique_ptr<Method> {
       return std::make_unique<CatalogMethod>(r, o);
@@ -258,17 +260,19 @@ std::vector<MethodSpec> AllMethods() {
   };
   return {
       {"pdq", "PDQ of the whole query only (MatchBytes, no dihedral/views/verify), t <= 128", true,
-       31, catalog(128, false, false, false)},
+       31, catalog(128, false, false, false, false)},
       {"phash", "OpenCV img_hash::PHash (64 bits), brute force", false, 10,
        [](const References& r) -> std::unique_ptr<Method> {
          return std::make_unique<PhashMethod>(r);
        }},
       {"hw_dihedral", "MatchBytes: + 8 dihedral variants, t <= 128", true, 31,
-       catalog(128, true, false, false)},
+       catalog(128, true, false, false, false)},
       {"hw_views", "MatchBytes: + query and stored views, t <= 128", true, 31,
-       catalog(128, true, true, false)},
+       catalog(128, true, true, true, false)},
+      {"hw_verify", "MatchBytes: dihedral + query views + verification, no stored views, t <= 31",
+       true, 31, catalog(MatchOptions().threshold, true, true, false, true)},
       {"hw_full", "MatchBytes defaults (+ verification), t <= 31", true, 31,
-       catalog(MatchOptions().threshold, true, true, true)},
+       catalog(MatchOptions().threshold, true, true, true, true)},
   };
 }
 

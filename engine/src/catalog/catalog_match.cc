@@ -43,13 +43,18 @@ absl::Status ValidateOptions(const MatchOptions& options) {
 // features are extracted at once.
 class QueryPixels {
  public:
+  // More keypoints on the query than are stored for a known image (which
+  // costs nothing to store): overlays such as a watermark's letters take
+  // some, and each known keypoint then finds its counterpart more often.
+  static constexpr int kQueryFeatures = 2 * signals::kMaxFeatures;
+
   QueryPixels(absl::Span<const uint8_t> bytes, const DecodeLimits& limits)
       : bytes_(bytes), limits_(limits) {}
 
   absl::StatusOr<signals::LocalFeatures> Features(const ImageView* view) {
     absl::StatusOr<const cv::Mat*> look = Look(view);
     if (!look.ok()) return look.status();
-    return signals::ExtractLocalFeatures(**look);
+    return signals::ExtractLocalFeatures(**look, kQueryFeatures);
   }
 
   absl::StatusOr<std::array<uint8_t, 32>> AlignedPdq(const ImageView* view, const cv::Mat& to_query,
@@ -66,10 +71,10 @@ class QueryPixels {
   }
 
  private:
-  // The look's luma at the size its features are extracted at: the whole
-  // image with its longer side at most kFeatureSide; a view (often small,
-  // a picture inside a screenshot) at kFeatureSide, so its keypoints form
-  // at the scales of the known image's.
+  // The look's luma at the size its features are extracted at: the longer
+  // side at kFeatureSide, as known images are analysed (a smaller copy, or
+  // a picture inside a screenshot, enlarged), so that keypoints form at the
+  // same scales on both sides.
   absl::StatusOr<const cv::Mat*> Look(const ImageView* view) {
     if (!decoded_.has_value()) {
       decoded_ = media::DecodeImage(bytes_, limits_, signals::kFeatureSide * 3 / 4,
@@ -91,8 +96,8 @@ class QueryPixels {
       if (rect.width < 16 || rect.height < 16) return absl::InvalidArgumentError("view too small");
       region = luma(rect);
     }
-    double f = static_cast<double>(signals::kFeatureSide) / std::max(region.cols, region.rows);
-    if (view == nullptr) f = std::min(f, 1.0);
+    const double f =
+        static_cast<double>(signals::kFeatureSide) / std::max(region.cols, region.rows);
     cv::Mat sized = region;
     if (f != 1)
       cv::resize(region, sized, cv::Size(), f, f, f < 1 ? cv::INTER_AREA : cv::INTER_LINEAR);

@@ -168,7 +168,10 @@ std::vector<Match> MatchPhoto(const PhotoQuery& query, const CandidateSource& so
           if (!aligned.ok()) continue;
           int d = 0;
           for (size_t i = 0; i < 32; ++i) d += __builtin_popcount((*aligned)[i] ^ known[i]);
-          if (d > kAlignedThreshold) continue;
+          if (d > kAlignedThreshold &&
+              !(v.spread >= kOverlaySpread && v.inliers >= kOverlayInlierFactor * mo.min_inliers)) {
+            continue;
+          }
         }
         const size_t before = out.size();
         named(item, distance, 0, "verified");

@@ -12,7 +12,8 @@
 //               features (match/local_verifier.h), then checked as a
 //               whole: the query, mapped onto the known image by the
 //               fitted transform, must have a PDQ within kAlignedThreshold
-//               of the known image's. Keypoints can agree on a shared part
+//               of the known image's, or the keypoints must agree all over
+//               it (kOverlaySpread). Keypoints can agree on a shared part
 //               only (two screenshots of one app: its window); the aligned
 //               PDQ sees that the rest differs. At most kMaxVerified
 //               candidates per query are verified, nearest first.
@@ -37,7 +38,16 @@
 namespace hashwatch::match {
 
 inline constexpr int kMaxVerified = 8;
-inline constexpr int kAlignedThreshold = 48;
+// True copies measured 2-32 bits aligned (crops, rotations, screenshots),
+// more under a heavy watermark (which alone moves PDQ 34-90); two
+// screenshots of one app around different photos 106-124.
+inline constexpr int kAlignedThreshold = 64;
+// ... unless keypoints agree all over the known image: a logo or caption
+// laid over a copy moves its PDQ (58 bits measured for a corner logo) but
+// leaves keypoints agreeing in every cell, where two screenshots of one app
+// agree only on the window (spread 0.40-0.47 measured).
+inline constexpr double kOverlaySpread = 0.75;
+inline constexpr int kOverlayInlierFactor = 3;
 
 struct PhotoQuery {
   const Signal* pdq = nullptr;                    // the whole query, with variants
