@@ -89,6 +89,7 @@ Record SignalsRecord(const std::string& path, const absl::StatusOr<MediaSignals>
       vr["y"] = v.y;
       vr["width"] = v.width;
       vr["height"] = v.height;
+      if (v.kind == "rotated") vr["rotation"] = v.rotation;
       vr["pdq"] = std::string(FindSignalType("pdq")->Format(v.pdq.hash));
       vr["quality"] = v.pdq.quality;
       r["views"].push_back(vr);
@@ -101,7 +102,8 @@ int RunHash(const HashArgs& args) {
   HashOptions options;
   options.signals = absl::StrSplit(args.signals, ',', absl::SkipWhitespace());
   options.limits = args.limits;
-  options.views = {.border = args.views, .canvas = args.views, .regions = false};
+  options.views = {
+      .border = args.views, .canvas = args.views, .regions = false, .rotations = args.views};
   VideoOptions video;
   video.sample_interval = args.interval;
   video.remove_borders = !args.keep_borders;
@@ -170,8 +172,9 @@ void RegisterHashCommand(CLI::App& app, int& exit_code) {
       ->check(CLI::Range(0.0, 3600.0))
       ->capture_default_str();
   cmd->add_flag("--views", args->views,
-                "Images: also hash the picture inside borders and pictures inside a screenshot, "
-                "as a scan looks at a photo (\"views\": kind, rectangle, pdq, quality)");
+                "Images: also hash the picture inside borders, pictures inside a screenshot and "
+                "the image turned back by a few degrees, as a scan looks at a photo (\"views\": "
+                "kind, rectangle, pdq, quality)");
   cmd->add_flag("--keep-borders", args->keep_borders,
                 "Videos: hash whole frames (do not remove letterbox bars or blurred fills)");
   AddFormatOption(cmd, args->format, /*allow_table=*/false);

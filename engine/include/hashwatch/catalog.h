@@ -87,8 +87,8 @@ struct CatalogOptions {
   // is also looked at as, for the copies plain PDQ misses (crops, padding,
   // screenshots; docs/robustness.md, whose benchmark set these defaults).
   // Stored views are indexed like the image's own hash and name the item.
-  ViewOptions enrol_views = {.border = true, .canvas = false, .regions = true};
-  ViewOptions query_views = {.border = true, .canvas = true, .regions = false};
+  ViewOptions enrol_views = {.border = true, .canvas = false, .regions = true, .rotations = false};
+  ViewOptions query_views = {.border = true, .canvas = true, .regions = false, .rotations = true};
   // Store the enrolled image's local features (ORB keypoints and
   // descriptors, ~10 KB; no pixels) so that looser candidates can be
   // verified (MatchOptions::verify).
@@ -189,10 +189,10 @@ struct Match {
   std::string signal = "pdq";  // the signal type that matched
   int distance = 0;            // Hamming distance, 0..threshold
   // Which step found it: "pdq" (the whole query or a rotated or mirrored
-  // variant against the known hash), "border" or "canvas" (a view of the
-  // query), "region" (a stored view of the known image), "verified"
-  // (a looser candidate confirmed by local features; `inliers` says how
-  // many keypoints agreed). Video matches are "pdq".
+  // variant against the known hash), "border", "canvas" or "rotated" (a
+  // view of the query: signal.h's ImageView), "region" (a stored view of the known image),
+  // "verified" (a looser candidate confirmed by local features; `inliers` says how many keypoints
+  // agreed). Video matches are "pdq".
   std::string stage = "pdq";
   int inliers = 0;
   // The transform of the query that matched the item (kOriginal for a

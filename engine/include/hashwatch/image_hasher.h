@@ -43,7 +43,12 @@ struct ViewOptions {
   // Fixed sub-windows: the centre and the four corners at 90% and at 80% of
   // each side (10 views), so that a crop of the image lands near one.
   bool regions = false;
+  // The image turned back by a few degrees each way (kViewRotations), its
+  // central part (no corners the turn brings in): a copy rotated by a
+  // small angle lands within ~3 degrees of one of them.
+  bool rotations = false;
 };
+inline constexpr double kViewRotations[] = {-12, -6, 6, 12};
 inline constexpr int kMaxCanvasViews = 3;
 
 struct HashOptions {

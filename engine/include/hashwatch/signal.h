@@ -44,9 +44,12 @@ struct Signal {
 
 // A rectangle of an image hashed on its own (HashOptions::views).
 struct ImageView {
-  std::string kind;  // "border", "canvas" or "region"
-  // In the image's pixels after EXIF orientation.
+  std::string kind;  // "border", "canvas", "region" or "rotated"
+  // In the image's pixels after EXIF orientation ("rotated": the whole
+  // image, turned back by `rotation` degrees, anticlockwise positive, and
+  // its central part hashed).
   int x = 0, y = 0, width = 0, height = 0;
+  double rotation = 0;
   Signal pdq;  // with variants when they were asked for
 };
 

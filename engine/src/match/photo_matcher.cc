@@ -84,7 +84,7 @@ std::vector<Match> MatchPhoto(const PhotoQuery& query, const CandidateSource& so
   if (looks.front().view == nullptr) searched(*query.pdq, "pdq");
   if (mo.query_views && query.views != nullptr) {
     for (const ImageView& v : *query.views) {
-      if (Trusted(v.pdq, mo)) searched(v.pdq, v.kind == "canvas" ? "canvas" : "border");
+      if (Trusted(v.pdq, mo)) searched(v.pdq, v.kind.c_str());
     }
   }
 

@@ -3,8 +3,9 @@
 //   "pdq"       the whole query (and its dihedral variants) within
 //               `threshold` of a known image's hash or a known video's frame
 //               (MatchFrames);
-//   "border",   a view of the query (the picture inside its borders, or a
-//   "canvas"    picture inside a screenshot) within `threshold`;
+//   "border",   a view of the query (the picture inside its borders, a
+//   "canvas",   picture inside a screenshot, the query turned back by a few
+//   "rotated"   degrees) within `threshold`;
 //   "region"    the query or one of its views within `threshold` of a
 //               stored view of a known image (a crop of it);
 //   "verified"  a known image no step found, but within `verify_threshold`
