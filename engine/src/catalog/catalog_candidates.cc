@@ -19,13 +19,7 @@ match::Candidate FrameCandidate(int64_t signal, const FrameRef& frame, int dista
 
 void CatalogCandidates::Search(const uint8_t* code, int threshold,
                                std::vector<match::Candidate>* out) const {
-  for (const IndexHit& hit : indexes_.images.RangeSearch(code, threshold)) {
-    if (!IsOpen(hit.id)) continue;
-    match::Candidate c;
-    c.item = hit.id;
-    c.distance = hit.distance;
-    out->push_back(c);
-  }
+  AppendImages(indexes_.images, code, threshold, out);
   for (const IndexHit& hit : indexes_.frames.RangeSearch(code, threshold)) {
     const std::optional<FrameRef> frame = indexes_.frame_directory.Lookup(hit.id);
     if (!frame.has_value() || !IsOpen(frame->item)) continue;
@@ -51,7 +45,12 @@ double CatalogCandidates::VideoEnd(int64_t item) const {
 
 void CatalogCandidates::SearchViews(const uint8_t* code, int threshold,
                                     std::vector<match::Candidate>* out) const {
-  for (const IndexHit& hit : indexes_.views.RangeSearch(code, threshold)) {
+  AppendImages(indexes_.views, code, threshold, out);
+}
+
+void CatalogCandidates::AppendImages(const PdqIndex& index, const uint8_t* code, int threshold,
+                                     std::vector<match::Candidate>* out) const {
+  for (const IndexHit& hit : index.RangeSearch(code, threshold)) {
     if (!IsOpen(hit.id)) continue;
     match::Candidate c;
     c.item = hit.id;

@@ -38,6 +38,9 @@ class CatalogCandidates final : public match::CandidateSource {
   bool KnownCode(int64_t item, uint8_t* out32) const override;
 
  private:
+  // The open items an index keyed by item id holds within `threshold`.
+  void AppendImages(const PdqIndex& index, const uint8_t* code, int threshold,
+                    std::vector<match::Candidate>* out) const;
   bool IsOpen(int64_t item) const { return directory_ == nullptr || directory_->IsOpen(item); }
 
   const CatalogIndexes& indexes_;
