@@ -27,6 +27,10 @@ constexpr const char* kUsage =
     "        [--max-side 1024] [--methods LIST] [--json FILE]\n"
     "                        recall per edit (crop, pad, rotate, JPEG, screenshot...)\n"
     "                        at 99.99% precision: PDQ, pHash, hashwatch step by step\n"
+    "  float-index [--vectors 1000000] [--dimension 256] [--queries 10000] [--k 10]\n"
+    "        [--threads 2] [--kinds ivf-flat,ivf-sq8,ivf-fp16,hnsw]\n"
+    "                        embedding index build time, memory, batched queries/s\n"
+    "                        and recall@10 against exact search, per index kind\n"
     "\n"
     "Run 'hashwatch-bench COMMAND --help' for a command's options.\n";
 
@@ -43,6 +47,7 @@ int main(int argc, char** argv) {
   if (cmd == "catalog") return hashwatch::bench::RunCatalogBench(argc - 1, argv + 1);
   if (cmd == "video") return hashwatch::bench::RunVideoBench(argc - 1, argv + 1);
   if (cmd == "robustness") return hashwatch::bench::RunRobustnessBench(argc - 1, argv + 1);
+  if (cmd == "float-index") return hashwatch::bench::RunFloatIndexBench(argc - 1, argv + 1);
   std::fprintf(stderr, "hashwatch-bench: unknown command '%s'\n\n%s", argv[1], kUsage);
   return 2;
 }

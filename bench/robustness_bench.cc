@@ -56,9 +56,12 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "bench_commands.h"
 #include "hashwatch/catalog.h"
+#include "hashwatch/embedding.h"
+#include "hashwatch/image_hasher.h"
 #include "measure.h"
 #include "robustness_chart.h"
 #include "robustness_transforms.h"
@@ -169,12 +172,19 @@ struct References {
   const std::vector<CorpusImage>* images = nullptr;
   const Catalog* catalog = nullptr;
   const absl::flat_hash_map<ItemId, int>* ref_of_item = nullptr;
+  // The same references in a catalog with the embedding signal on (only
+  // when a method needs it: every query to it is embedded too).
+  const Catalog* embedding_catalog = nullptr;
+  const absl::flat_hash_map<ItemId, int>* embedding_ref_of_item = nullptr;
+  std::shared_ptr<const EmbeddingModel> model;
 };
 
 class CatalogMethod final : public Method {
  public:
-  CatalogMethod(const References& refs, MatchOptions options)
-      : catalog_(*refs.catalog), ref_of_item_(*refs.ref_of_item), options_(options) {}
+  CatalogMethod(const References& refs, MatchOptions options, bool embedding)
+      : catalog_(embedding ? *refs.embedding_catalog : *refs.catalog),
+        ref_of_item_(embedding ? *refs.embedding_ref_of_item : *refs.ref_of_item),
+        options_(options) {}
   int max_distance() const override { return options_.threshold; }
   absl::Status Score(absl::Span<const uint8_t> query, QueryScores* out) const override {
     absl::StatusOr<MatchResult> m = catalog_.MatchBytes(query, options_);
@@ -234,6 +244,45 @@ class PhashMethod final : public Method {
   std::vector<uint64_t> hashes_;
 };
 
+// The embedding alone: the cosine of the query's embedding with every
+// reference's, as a distance round((1 - cosine) * 500) (0..1000), no
+// verification.
+class EmbeddingMethod final : public Method {
+ public:
+  explicit EmbeddingMethod(const References& refs) {
+    HashOptions o;
+    o.embedding = refs.model;
+    hasher_ = std::make_unique<ImageHasher>(*ImageHasher::Create(o));
+    for (const CorpusImage& c : *refs.images) {
+      absl::StatusOr<std::vector<uint8_t>> png = EncodeImage(c.image, 0);
+      absl::StatusOr<ImageSignals> s =
+          png.ok() ? hasher_->HashBytes(*png) : absl::StatusOr<ImageSignals>(png.status());
+      vectors_.push_back(s.ok() ? s->embedding : std::vector<float>());
+    }
+  }
+  int max_distance() const override { return 1000; }
+  absl::Status Score(absl::Span<const uint8_t> query, QueryScores* out) const override {
+    absl::StatusOr<ImageSignals> s = hasher_->HashBytes(query);
+    if (!s.ok()) return s.status();
+    for (size_t i = 0; i < vectors_.size(); ++i) {
+      if (vectors_[i].size() != s->embedding.size()) continue;
+      double dot = 0;
+      for (size_t k = 0; k < vectors_[i].size(); ++k) dot += vectors_[i][k] * s->embedding[k];
+      const int d = static_cast<int>(std::lround((1 - dot) * 500));
+      out->pairs.push_back({.ref = static_cast<int>(i),
+                            .distance = std::clamp(d, 0, 1000),
+                            .verified = false,
+                            .stage = "embedding",
+                            .inliers = 0});
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  std::unique_ptr<ImageHasher> hasher_;
+  std::vector<std::vector<float>> vectors_;
+};
+
 struct MethodSpec {
   std::string name;
   std::string description;
@@ -242,20 +291,22 @@ struct MethodSpec {
   // HMA; pHash: 10), reported beside the benchmark's own.
   int usual_threshold = 0;
   std::function<std::unique_ptr<Method>(const References&)> make;
+  bool uses_embedding = false;  // needs the embedding model
 };
 
 // The methods, in report order. Add one here.
 std::vector<MethodSpec> AllMethods() {
-  auto catalog = [](int threshold, bool dihedral, bool query_views, bool stored_views,
-                    bool verify) {
+  auto catalog = [](int threshold, bool dihedral, bool query_views, bool stored_views, bool verify,
+                    bool embedding = false) {
     MatchOptions o;  // defaults for everything not named here
     o.threshold = threshold;
     o.dihedral = dihedral;
     o.query_views = query_views;
     o.stored_views = stored_views;
     o.verify = verify;
-    return [o](const References& r) -> std::unique_ptr<Method> {
-      return std::make_unique<CatalogMethod>(r, o);
+    o.embedding = embedding;
+    return [o, embedding](const References& r) -> std::unique_ptr<Method> {
+      return std::make_unique<CatalogMethod>(r, o, embedding);
     };
   };
   return {
@@ -273,6 +324,16 @@ std::vector<MethodSpec> AllMethods() {
        true, 31, catalog(MatchOptions().threshold, true, true, false, true)},
       {"hw_full", "MatchBytes defaults (+ verification), t <= 31", true, 31,
        catalog(MatchOptions().threshold, true, true, true, true)},
+      {"embedding",
+       "the embedding alone: cosine with every reference, no verification; distance = "
+       "(1 - cosine) x 500, usual threshold cosine 0.8",
+       false, 100,
+       [](const References& r) -> std::unique_ptr<Method> {
+         return std::make_unique<EmbeddingMethod>(r);
+       },
+       true},
+      {"hw_embed", "MatchBytes defaults + embedding candidates (verified), t <= 31", true, 31,
+       catalog(MatchOptions().threshold, true, true, true, true, true), true},
   };
 }
 
@@ -510,6 +571,7 @@ struct RunInfo {
   std::vector<std::string> transforms;
   int64_t queries = 0;
   double query_wall_s = 0, make_query_ms_mean = 0;
+  std::string embedding_note;  // the embedding catalog's costs, when built
 };
 
 std::string MarkdownReport(const RunInfo& info, const std::vector<MethodReport>& reps,
@@ -603,6 +665,7 @@ std::string MarkdownReport(const RunInfo& info, const std::vector<MethodReport>&
         num("%.1f", cat.index_memory_bytes / 1048576.0), " MiB, file ",
         num("%.1f", cat.file_bytes / 1048576.0), " MiB.\n");
   }
+  md += info.embedding_note;
   absl::StrAppend(&md, "\nQuery phase: ", num("%.1f", info.query_wall_s), " s wall for ",
                   info.queries, " queries x ", reps.size(),
                   " methods; making a query (transform + ", "encoding) ",
@@ -765,7 +828,7 @@ int RunRobustnessBench(int argc, char** argv) {
       "method), for plain PDQ, OpenCV pHash and hashwatch's pipeline step by step. References "
       "are downscaled to --max-side before enrolment and before the edits."};
   app.name("hashwatch-bench robustness");
-  std::string corpus_dir, distractor_dir, out_dir, json_path;
+  std::string corpus_dir, distractor_dir, out_dir, json_path, embedding_model;
   int limit = 0, max_side = 1024, threads = 2, save_queries = 0;
   bool details = false;
   std::vector<std::string> method_names, transform_names;
@@ -789,6 +852,9 @@ int RunRobustnessBench(int argc, char** argv) {
       ->delimiter(',')
       ->check(CLI::IsMember(all_transforms));
   app.add_option("--json", json_path, "Also write the JSON results to this file");
+  app.add_option("--embedding-model", embedding_model,
+                 "Settings (model.json) of the embedding model the embedding methods use "
+                 "(default: the one the set-up command made)");
   app.add_option("--threads", threads, "Threads running queries")->check(CLI::Range(1, 64));
   app.add_flag("--details", details, "Add every query's outcome per method to the JSON");
   app.add_option("--save-queries", save_queries,
@@ -847,30 +913,39 @@ int RunRobustnessBench(int argc, char** argv) {
   std::fprintf(stderr, "robustness: %zu references, %zu distractors\n", corpus.size(),
                distractors.size());
 
-  // The catalog, when a method uses it: every reference enrolled.
-  CatalogCost cat;
-  std::unique_ptr<Catalog> catalog;
-  absl::flat_hash_map<ItemId, int> ref_of_item;
+  // The catalogs methods use: every reference enrolled; a second one with
+  // the embedding signal when a method needs it.
+  CatalogCost cat, embedding_cat;
+  std::unique_ptr<Catalog> catalog, embedding_catalog;
+  absl::flat_hash_map<ItemId, int> ref_of_item, embedding_ref_of_item;
+  std::shared_ptr<const EmbeddingModel> model;
   std::filesystem::path tmp;
   auto cleanup = [&] {
     catalog.reset();
+    embedding_catalog.reset();
     std::error_code ec;
     if (!tmp.empty()) std::filesystem::remove_all(tmp, ec);
   };
-  if (std::any_of(specs.begin(), specs.end(), [](const MethodSpec& s) { return s.uses_catalog; })) {
-    std::string pattern = (std::filesystem::temp_directory_path() / "hashwatch-robustness-XXXXXX");
-    if (mkdtemp(pattern.data()) == nullptr) {
-      std::fprintf(stderr, "robustness: cannot create a temporary directory\n");
+  const bool needs_embedding =
+      std::any_of(specs.begin(), specs.end(), [](const MethodSpec& s) { return s.uses_embedding; });
+  if (needs_embedding) {
+    absl::StatusOr<std::shared_ptr<const EmbeddingModel>> loaded = EmbeddingModel::LoadSettings(
+        embedding_model.empty() ? DefaultEmbeddingModelSettingsPath() : embedding_model);
+    if (!loaded.ok()) {
+      std::fprintf(stderr, "robustness: %s\n", loaded.status().ToString().c_str());
       return 2;
     }
-    tmp = pattern;
-    absl::StatusOr<std::unique_ptr<Catalog>> opened = Catalog::Open((tmp / "catalog.db").string());
+    model = *std::move(loaded);
+  }
+  auto build = [&](const std::string& name, const CatalogOptions& options,
+                   std::unique_ptr<Catalog>* out, absl::flat_hash_map<ItemId, int>* items,
+                   CatalogCost* cost) -> bool {
+    absl::StatusOr<std::unique_ptr<Catalog>> opened = Catalog::Open((tmp / name).string(), options);
     if (!opened.ok()) {
       std::fprintf(stderr, "robustness: %s\n", opened.status().ToString().c_str());
-      cleanup();
-      return 2;
+      return false;
     }
-    catalog = std::move(*opened);
+    *out = std::move(*opened);
     for (size_t i = 0; i < corpus.size(); ++i) {
       absl::StatusOr<std::vector<uint8_t>> png = EncodeImage(corpus[i].image, 0);
       if (!png.ok()) {
@@ -879,32 +954,72 @@ int RunRobustnessBench(int argc, char** argv) {
         continue;
       }
       const auto t0 = Clock::now();
-      absl::StatusOr<EnrollResult> r = catalog->EnrollBytes({.case_id = "robustness",
-                                                             .label = "robustness bench",
-                                                             .source_note = corpus[i].name,
-                                                             .operator_name = "hashwatch-bench"},
-                                                            *png);
-      cat.enrol_ms.push_back(1e3 * Seconds(t0, Clock::now()));
+      absl::StatusOr<EnrollResult> r = (*out)->EnrollBytes({.case_id = "robustness",
+                                                            .label = "robustness bench",
+                                                            .source_note = corpus[i].name,
+                                                            .operator_name = "hashwatch-bench"},
+                                                           *png);
+      cost->enrol_ms.push_back(1e3 * Seconds(t0, Clock::now()));
       if (!r.ok()) {
         std::fprintf(stderr, "robustness: enrol %s: %s\n", corpus[i].name.c_str(),
                      r.status().ToString().c_str());
         continue;
       }
-      ref_of_item.emplace(r->item, static_cast<int>(i));
-      cat.not_indexed += r->indexed ? 0 : 1;
+      items->emplace(r->item, static_cast<int>(i));
+      cost->not_indexed += r->indexed ? 0 : 1;
     }
-    absl::StatusOr<CatalogStats> stats = catalog->Stats();
+    absl::StatusOr<CatalogStats> stats = (*out)->Stats();
     if (stats.ok()) {
-      cat.built = true;
-      cat.items = stats->items;
-      cat.indexed_hashes = stats->indexed_hashes;
-      cat.index_memory_bytes = stats->index_memory_bytes;
-      cat.file_bytes = stats->file_bytes;
+      cost->built = true;
+      cost->items = stats->items;
+      cost->indexed_hashes = stats->indexed_hashes;
+      cost->index_memory_bytes = stats->index_memory_bytes;
+      cost->file_bytes = stats->file_bytes;
     }
-    std::fprintf(stderr, "robustness: enrolled %zu items (%.1f ms each, median)\n",
-                 ref_of_item.size(), Median(cat.enrol_ms));
+    std::fprintf(stderr, "robustness: %s: enrolled %zu items (%.1f ms each, median)\n",
+                 name.c_str(), items->size(), Median(cost->enrol_ms));
+    return true;
+  };
+  const bool plain_catalog = std::any_of(specs.begin(), specs.end(), [](const MethodSpec& s) {
+    return s.uses_catalog && !s.uses_embedding;
+  });
+  const bool with_embedding = std::any_of(specs.begin(), specs.end(), [](const MethodSpec& s) {
+    return s.uses_catalog && s.uses_embedding;
+  });
+  if (plain_catalog || with_embedding) {
+    std::string pattern = (std::filesystem::temp_directory_path() / "hashwatch-robustness-XXXXXX");
+    if (mkdtemp(pattern.data()) == nullptr) {
+      std::fprintf(stderr, "robustness: cannot create a temporary directory\n");
+      return 2;
+    }
+    tmp = pattern;
   }
-  const References refs{.images = &corpus, .catalog = catalog.get(), .ref_of_item = &ref_of_item};
+  if (plain_catalog && !build("catalog.db", CatalogOptions(), &catalog, &ref_of_item, &cat)) {
+    cleanup();
+    return 2;
+  }
+  if (with_embedding) {
+    CatalogOptions options;
+    options.embedding = model;
+    if (!build("embedding.db", options, &embedding_catalog, &embedding_ref_of_item,
+               &embedding_cat)) {
+      cleanup();
+      return 2;
+    }
+    const double plain_ms = cat.built ? Median(cat.enrol_ms) : 0;
+    info.embedding_note = absl::StrCat(
+        "\nCatalog with the embedding (", model->name(), ", ", model->dimension(),
+        " dimensions, stored as float16: ", 12 + 2 * model->dimension(),
+        " bytes per item): enrolment ", absl::StrFormat("%.1f", Median(embedding_cat.enrol_ms)),
+        " ms median per item", cat.built ? absl::StrFormat(" (%.1f without)", plain_ms) : "",
+        ", file ", absl::StrFormat("%.1f", embedding_cat.file_bytes / 1048576.0), " MiB.\n");
+  }
+  const References refs{.images = &corpus,
+                        .catalog = catalog.get(),
+                        .ref_of_item = &ref_of_item,
+                        .embedding_catalog = embedding_catalog.get(),
+                        .embedding_ref_of_item = &embedding_ref_of_item,
+                        .model = model};
   std::vector<std::unique_ptr<Method>> methods;
   for (const MethodSpec& s : specs) methods.push_back(s.make(refs));
 

@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "hashwatch/embedding.h"
+
 namespace hashwatch::cli {
 
 void AddDbOption(CLI::App* cmd, std::string& db) {
@@ -26,6 +28,30 @@ void AddCaseOption(CLI::App* cmd, std::string& case_id, const std::string& help,
                              },
                              "", "CaseId"));
   if (required) opt->required();
+}
+
+void AddEmbeddingOptions(CLI::App* cmd, EmbeddingArgs& args) {
+  cmd->add_flag("--embedding", args.on,
+                "Photos: also use the embedding signal (a neural network's descriptor of the "
+                "whole picture; docs/embedding.md): enrolment stores it, a scan verifies the "
+                "known images nearest to it. Off by default (docs/robustness.md)");
+  cmd->add_option("--embedding-model", args.settings,
+                  "The embedding model's settings file (model.json) instead of the default "
+                  "model made by the set-up command; implies --embedding")
+      ->type_name("FILE");
+}
+
+bool ApplyEmbeddingOptions(const std::string& command, const EmbeddingArgs& args,
+                           CatalogOptions* options) {
+  if (!args.on && args.settings.empty()) return true;
+  absl::StatusOr<std::shared_ptr<const EmbeddingModel>> model = EmbeddingModel::LoadSettings(
+      args.settings.empty() ? DefaultEmbeddingModelSettingsPath() : args.settings);
+  if (!model.ok()) {
+    ReportError(command, model.status());
+    return false;
+  }
+  options->embedding = *std::move(model);
+  return true;
 }
 
 void ReportError(const std::string& command, const absl::Status& status) {

@@ -20,6 +20,18 @@ void AddOperatorOption(CLI::App* cmd, std::string& operator_name);
 // error, exit 2).
 void AddCaseOption(CLI::App* cmd, std::string& case_id, const std::string& help, bool required);
 
+// --embedding (the default model) and --embedding-model FILE (another
+// model's settings, docs/embedding.md): the catalog's embedding signal.
+struct EmbeddingArgs {
+  bool on = false;
+  std::string settings;
+};
+void AddEmbeddingOptions(CLI::App* cmd, EmbeddingArgs& args);
+// Loads the model the options ask for into options->embedding; false (after
+// printing why) when it cannot be loaded.
+bool ApplyEmbeddingOptions(const std::string& command, const EmbeddingArgs& args,
+                           CatalogOptions* options);
+
 // Opens the catalog, or prints "hashwatch COMMAND: <why>" to stderr and
 // returns nullptr. `create` makes a missing file (mode 0600).
 std::unique_ptr<Catalog> OpenCatalogOrReport(const std::string& command, const std::string& db,

@@ -18,6 +18,7 @@ struct EnrollArgs {
   std::string case_id;
   std::string label;
   std::string operator_name;
+  EmbeddingArgs embedding;
   OutputFormat format = OutputFormat::kJsonl;
   DecodeLimits limits;
   std::vector<std::string> paths;
@@ -56,6 +57,7 @@ Record EnrollRecord(const std::string& path, const std::string& case_id,
 int RunEnroll(const EnrollArgs& args) {
   CatalogOptions options;
   options.limits = args.limits;
+  if (!ApplyEmbeddingOptions("enroll", args.embedding, &options)) return kExitUsage;
   std::unique_ptr<Catalog> catalog =
       OpenCatalogOrReport("enroll", args.db, /*create=*/true, options);
   if (catalog == nullptr) return kExitUsage;
@@ -109,6 +111,7 @@ void RegisterEnrollCommand(CLI::App& app, int& exit_code) {
   cmd->add_option("--label", args->label, "A label for the case (set or updated)")
       ->type_name("TEXT");
   AddOperatorOption(cmd, args->operator_name);
+  AddEmbeddingOptions(cmd, args->embedding);
   AddFormatOption(cmd, args->format, /*allow_table=*/true);
   AddLimitOptions(cmd, args->limits);
   AddPathsOption(cmd, args->paths);

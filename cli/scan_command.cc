@@ -22,6 +22,7 @@ struct ScanArgs {
   bool no_dihedral = false;
   bool no_views = false;
   bool no_verify = false;
+  EmbeddingArgs embedding;
   std::string operator_name;
   OutputFormat format = OutputFormat::kJsonl;
   int jobs = DefaultJobs();
@@ -38,6 +39,7 @@ Record MatchRecord(const Match& m) {
   r["variant"] = std::string(DihedralName(m.variant));
   r["stage"] = m.stage;
   if (m.stage == "verified") r["inliers"] = m.inliers;
+  if (m.signal == "embedding") r["score"] = std::round(m.score * 1000) / 1000;
   if (m.span.has_value()) {
     const MatchSpan& s = *m.span;
     // Seconds, to the millisecond.
@@ -120,6 +122,7 @@ int RunScan(ScanArgs args) {
   args.match.verify = !args.no_verify;
   CatalogOptions options;
   options.limits = args.limits;
+  if (!ApplyEmbeddingOptions("scan", args.embedding, &options)) return kExitUsage;
   std::unique_ptr<Catalog> catalog =
       OpenCatalogOrReport("scan", args.db, /*create=*/false, options);
   if (catalog == nullptr) return kExitUsage;
@@ -134,8 +137,8 @@ int RunScan(ScanArgs args) {
   bool refresh_warned = false;
   {
     RecordWriter writer(args.format, {"path", "case", "item", "signal", "distance", "variant",
-                                      "stage", "inliers", "query_start", "query_end", "ref_start",
-                                      "ref_end", "frames", "note", "error"});
+                                      "stage", "inliers", "score", "query_start", "query_end",
+                                      "ref_start", "ref_end", "frames", "note", "error"});
     Progress progress("scan", inputs.size());
     OrderedParallelMap<absl::StatusOr<MatchResult>>(
         inputs.size(), args.jobs,
@@ -199,7 +202,9 @@ void RegisterScanCommand(CLI::App& app, int& exit_code) {
       "screenshot), rotated (the file turned back a few degrees), region (a crop of\n"
       "the known image), verified (a looser candidate\n"
       "confirmed by local features; \"inliers\" keypoints agreed). --no-views and\n"
-      "--no-verify switch steps off.\n"
+      "--no-verify switch steps off. With --embedding (catalogs enrolled with it), the\n"
+      "known images nearest the file's embedding are verified too: such a match has\n"
+      "signal \"embedding\", stage verified and the cosine \"score\".\n"
       "Videos are sampled once a second; each frame is searched, then the hits are\n"
       "aligned in time: a match is a span with query_start/query_end (in the crawled\n"
       "video) and ref_start/ref_end (in the known video), the matched frames and the\n"
@@ -236,6 +241,12 @@ void RegisterScanCommand(CLI::App& app, int& exit_code) {
   cmd->add_option("--min-inliers", args->match.min_inliers,
                   "Photos: keypoints that must agree with one transform to verify a candidate")
       ->check(CLI::Range(3, 10000))
+      ->capture_default_str();
+  AddEmbeddingOptions(cmd, args->embedding);
+  cmd->add_option("--embedding-candidates", args->match.embedding_candidates,
+                  "Photos, with --embedding: the known images nearest the embedding that are "
+                  "verified")
+      ->check(CLI::Range(0, 64))
       ->capture_default_str();
   cmd->add_option("--min-quality", args->match.min_quality,
                   "Files whose PDQ quality is below this are reported, not matched")

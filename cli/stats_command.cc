@@ -34,6 +34,13 @@ int RunStats(const StatsArgs& args) {
   r["indexed_hashes"] = s->indexed_hashes;
   r["indexed_frames"] = s->indexed_frames;
   r["indexed_views"] = s->indexed_views;
+  r["embeddings"] = s->embeddings;
+  if (!s->embedding_model.empty()) {
+    r["indexed_embeddings"] = s->indexed_embeddings;
+    r["embedding_model"] = s->embedding_model;
+    r["embedding_index"] = s->embedding_index;
+    r["foreign_embeddings"] = s->foreign_embeddings;
+  }
   r["audit_entries"] = s->audit_entries;
   r["file_bytes"] = s->file_bytes;
   r["index_memory_bytes"] = s->index_memory_bytes;

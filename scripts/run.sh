@@ -22,7 +22,15 @@ PACKAGES=(
   libabsl-dev catch2 libsqlite3-dev
   nlohmann-json3-dev libcli11-dev libssl-dev zlib1g-dev
   ffmpeg fonts-dejavu-core
+  # The default embedding model is made at set-up (scripts/model/, docs/embedding_model.md).
+  python3-onnx python3-numpy python3-pil
 )
+# node and npm fetch and unpack that model's source package. Only when the
+# commands are missing: a nodesource nodejs bundles its own npm, and Debian's
+# npm package must not be forced onto it.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  PACKAGES+=(nodejs npm)
+fi
 
 say() { printf '==> %s\n' "$*" >&2; }
 
@@ -88,6 +96,8 @@ main() {
     *) echo "usage: scripts/run.sh demo|test|build" >&2; exit 2 ;;
   esac
   install_packages
+  say "default embedding model in $BUILD_DIR/models"
+  "$ROOT/scripts/model/make_default_model.sh" "$BUILD_DIR/models"
   build
   case "$what" in
     demo) demo ;;

@@ -9,6 +9,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "hashwatch/embedding.h"
 #include "hashwatch/signal_type.h"
 #include "media/file_reader.h"
 #include "media/image_decoder.h"
@@ -24,7 +25,7 @@ ImageHasher::ImageHasher(HashOptions options, std::vector<const SignalType*> typ
     working_side_ = std::max(working_side_, t->working_side());
   }
   const bool views = options_.views.border || options_.views.canvas || options_.views.regions;
-  needs_pixels_ |= views || options_.local_features;
+  needs_pixels_ |= views || options_.local_features || options_.embedding != nullptr;
   // Local features want more pixels than PDQ: the shorter side of a 4:3
   // image analysed at kFeatureSide.
   if (options_.local_features)
@@ -68,7 +69,8 @@ absl::StatusOr<ImageSignals> ImageHasher::HashBytes(absl::Span<const uint8_t> by
   if (needs_pixels_) {
     absl::StatusOr<DecodedImage> decoded =
         media::DecodeImage(bytes, options_.limits, working_side_,
-                          /*keep_aspect=*/options_.local_features);
+                          /*keep_aspect=*/options_.local_features,
+                          options_.embedding ? options_.embedding->colour_side() : 0);
     if (!decoded.ok()) return decoded.status();
     image = std::make_unique<DecodedImage>(*std::move(decoded));
     out.width = image->width;
@@ -91,6 +93,11 @@ absl::StatusOr<ImageSignals> ImageHasher::HashBytes(absl::Span<const uint8_t> by
   if (options_.local_features) {
     out.local_features =
         signals::SerializeLocalFeatures(signals::ExtractLocalFeatures(image->luma));
+  }
+  if (options_.embedding != nullptr) {
+    absl::StatusOr<std::vector<float>> e = options_.embedding->Embed(*image);
+    if (!e.ok()) return e.status();
+    out.embedding = *std::move(e);
   }
   return out;
 }

@@ -79,7 +79,7 @@ TEST_CASE("hashwatch enroll + scan: the demo finds the edited copies and no unre
                                  Q(TestdataDir() / "crawled" / "rocket_mirror.jpg"));
   REQUIRE(csv.exit_code == 0);
   CHECK_THAT(csv.out,
-             Catch::StartsWith("path,case,item,signal,distance,variant,stage,inliers,query_start,"
+             Catch::StartsWith("path,case,item,signal,distance,variant,stage,inliers,score,query_start,"
                                "query_end,ref_start,ref_end,frames,note,error\n"));
   CHECK_THAT(csv.out,
              Catch::Contains(",2024-0113," + std::to_string(item_of["rocket.jpg"]) + ",pdq,"));

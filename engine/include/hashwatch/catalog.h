@@ -93,6 +93,13 @@ struct CatalogOptions {
   // descriptors, ~10 KB; no pixels) so that looser candidates can be
   // verified (MatchOptions::verify).
   bool enrol_local_features = true;
+  // The embedding signal (hashwatch/embedding.h): when set, enrolled images
+  // store their embedding and query photos are embedded too, and the known
+  // images nearest a query's embedding become candidates for the
+  // verification stage (MatchOptions::embedding). Off by default:
+  // docs/robustness.md measures what it earns. Embeddings stored by another
+  // model are not indexed (CatalogStats::foreign_embeddings).
+  std::shared_ptr<const EmbeddingModel> embedding;
 };
 
 // Who enrols what, and where it came from.
@@ -163,6 +170,13 @@ struct MatchOptions {
   bool verify = true;
   int verify_threshold = 96;
   int min_inliers = 20;
+  // With a catalog embedding model: the `embedding_candidates` known images
+  // whose embeddings are nearest the query's (cosine >= min_embedding_score)
+  // are verified like the looser PDQ candidates; a match they give has
+  // signal "embedding", stage "verified" and its `score`.
+  bool embedding = true;
+  int embedding_candidates = 4;
+  double min_embedding_score = 0.3;
 };
 
 // Where a match lies in time, for matches that involve a video.
@@ -195,6 +209,8 @@ struct Match {
   // agreed). Video matches are "pdq".
   std::string stage = "pdq";
   int inliers = 0;
+  // Signal "embedding": the cosine similarity of the two embeddings.
+  double score = 0;
   // The transform of the query that matched the item (kOriginal for a
   // straight copy, kFlipY for a left-right mirror, ...): DihedralName()
   // gives its name.
@@ -293,6 +309,11 @@ struct CatalogStats {
   int64_t indexed_hashes = 0;      // in the in-memory indexes now (images and frames)
   int64_t indexed_frames = 0;      // of which video frames
   int64_t indexed_views = 0;       // of which stored views of images (crops, borders)
+  int64_t embeddings = 0;          // stored embeddings, all cases
+  int64_t indexed_embeddings = 0;  // in the float index now (not in indexed_hashes)
+  int64_t foreign_embeddings = 0;  // stored by another embedding model: not indexed
+  std::string embedding_model;     // the catalog's model's name; empty: none
+  std::string embedding_index;     // the float index's kind ("flat-ip", "ivf1024-flat ...")
   int64_t video_items = 0;         // enrolled or imported videos
   int64_t audit_entries = 0;
   int64_t index_memory_bytes = 0;

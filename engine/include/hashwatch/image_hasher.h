@@ -16,6 +16,7 @@
 #define HASHWATCH_IMAGE_HASHER_H_
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,7 @@
 namespace hashwatch {
 
 class SignalType;
+class EmbeddingModel;
 
 // Extra looks at one image for matching the copies plain PDQ misses
 // (docs/robustness.md): each view is a rectangle of the image hashed on its
@@ -63,6 +65,10 @@ struct HashOptions {
   // Also compute local features (ImageSignals::local_features) for the
   // verification stage. Decodes at a larger size: costs a few ms per image.
   bool local_features = false;
+  // Also compute the image's embedding with this network
+  // (ImageSignals::embedding; hashwatch/embedding.h). Decodes a small colour
+  // copy besides the luma; costs the network's forward pass.
+  std::shared_ptr<const EmbeddingModel> embedding;
   DecodeLimits limits;
 };
 

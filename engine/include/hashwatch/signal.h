@@ -66,6 +66,9 @@ struct ImageSignals {
   // verification stage (HashOptions::local_features); empty otherwise.
   // Positions are relative to the image's size; no pixels are kept.
   std::vector<uint8_t> local_features;
+  // The embedding (HashOptions::embedding): L2-normalised, so the inner
+  // product of two is their cosine similarity; empty otherwise.
+  std::vector<float> embedding;
 
   // The signal of the given type, or nullptr.
   const Signal* Find(std::string_view type) const;

@@ -1,5 +1,7 @@
 #include "catalog/catalog_candidates.h"
 
+#include <algorithm>
+
 namespace hashwatch::catalog {
 namespace {
 
@@ -46,6 +48,15 @@ double CatalogCandidates::VideoEnd(int64_t item) const {
 void CatalogCandidates::SearchViews(const uint8_t* code, int threshold,
                                     std::vector<match::Candidate>* out) const {
   AppendImages(indexes_.views, code, threshold, out);
+}
+
+std::vector<std::pair<int64_t, float>> CatalogCandidates::SearchEmbedding(
+    absl::Span<const float> vector, int k, double min_score) const {
+  std::vector<std::pair<int64_t, float>> out = indexes_.embeddings.Search(vector, k, min_score);
+  out.erase(
+      std::remove_if(out.begin(), out.end(), [&](const auto& hit) { return !IsOpen(hit.first); }),
+      out.end());
+  return out;
 }
 
 void CatalogCandidates::AppendImages(const PdqIndex& index, const uint8_t* code, int threshold,

@@ -34,6 +34,8 @@ class CatalogCandidates final : public match::CandidateSource {
   std::optional<CaseId> OpenCase(int64_t item) const override;
   void SearchViews(const uint8_t* code, int threshold,
                    std::vector<match::Candidate>* out) const override;
+  std::vector<std::pair<int64_t, float>> SearchEmbedding(absl::Span<const float> vector, int k,
+                                                         double min_score) const override;
   absl::StatusOr<std::vector<uint8_t>> LocalFeatures(int64_t item) const override;
   bool KnownCode(int64_t item, uint8_t* out32) const override;
 

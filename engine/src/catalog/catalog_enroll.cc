@@ -9,6 +9,7 @@
 #include "catalog/catalog_impl.h"
 #include "hashwatch/signal_type.h"
 #include "media/file_reader.h"
+#include "signals/embedding_blob.h"
 
 namespace hashwatch {
 namespace {
@@ -105,7 +106,7 @@ absl::StatusOr<EnrollResult> StoreImage(Catalog::Impl& impl, const EnrollRequest
                                                        .frame_samples = std::nullopt,
                                                        .frame_number = std::nullopt});
   if (!signal.ok()) return signal.status();
-  catalog::IndexBatch batch;
+  catalog::IndexBatch batch(impl.EmbeddingModelId());
   if (result.indexed) {
     batch.Add(*signal, *item, pdq->hash, std::nullopt, std::nullopt, std::nullopt);
   }
@@ -136,6 +137,26 @@ absl::StatusOr<EnrollResult> StoreImage(Catalog::Impl& impl, const EnrollRequest
                                                     .frame_samples = std::nullopt,
                                                     .frame_number = std::nullopt});
     if (!f.ok()) return f.status();
+  }
+  // Its embedding, with the model's fingerprint (vectors of different
+  // models are not comparable).
+  if (!signals.embedding.empty() && impl.EmbeddingModelId() != 0) {
+    const std::vector<uint8_t> blob =
+        signals::PackEmbedding(impl.EmbeddingModelId(), signals.embedding);
+    absl::StatusOr<int64_t> e = store.InsertSignal({.item = *item,
+                                                    .type = signals::kEmbeddingSignalType,
+                                                    .frame_time = std::nullopt,
+                                                    .hash = blob,
+                                                    .quality = std::nullopt,
+                                                    .frame_end = std::nullopt,
+                                                    .frame_samples = std::nullopt,
+                                                    .frame_number = std::nullopt});
+    if (!e.ok()) return e.status();
+    // As stored (half precision), so that a reopened catalog searches the
+    // same numbers.
+    absl::StatusOr<signals::StoredEmbedding> stored = signals::UnpackEmbedding(blob);
+    if (!stored.ok()) return stored.status();
+    batch.AddEmbedding(*item, stored->vector);
   }
   const std::string details = catalog::AuditDetails()
                                   .Add("case", request.case_id)

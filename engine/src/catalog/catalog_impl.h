@@ -20,6 +20,7 @@
 #include "catalog/index_batch.h"
 #include "catalog/sqlite_db.h"
 #include "hashwatch/catalog.h"
+#include "hashwatch/embedding.h"
 #include "hashwatch/media_hasher.h"
 
 namespace hashwatch {
@@ -37,11 +38,17 @@ struct Catalog::Impl {
     return !quality.has_value() || *quality >= options.index_min_quality;
   }
 
+  // The fingerprint of the catalog's embedding model; 0 without one.
+  uint32_t EmbeddingModelId() const {
+    return options.embedding == nullptr ? 0 : options.embedding->fingerprint();
+  }
+
   // Takes items out of both indexes (their images, and their video frames
   // by signal id). write_mu held.
   absl::Status RemoveItems(absl::Span<const int64_t> items) {
     indexes.images.Remove(items);
     indexes.views.Remove(items);
+    indexes.embeddings.Remove(items);
     absl::StatusOr<std::vector<int64_t>> frames = store->FrameSignalsOfItems(items);
     if (!frames.ok()) return frames.status();
     indexes.frames.Remove(*frames);
@@ -75,6 +82,8 @@ struct Catalog::Impl {
   // (it failed later): the next Refresh indexes them, although the
   // directory already knows them.
   absl::flat_hash_set<int64_t> refresh_pending;
+  // Stored embeddings of another model, found when the catalog opened.
+  int64_t foreign_embeddings = 0;
 };
 
 namespace catalog {

@@ -20,8 +20,8 @@ double Seconds(Clock::time_point a, Clock::time_point b) {
 
 }  // namespace
 
-absl::Status LoadCatalog(SqliteDb* db, int index_min_quality, CaseDirectory* directory,
-                         CatalogIndexes* indexes, LoadResult* result) {
+absl::Status LoadCatalog(SqliteDb* db, int index_min_quality, uint32_t embedding_model,
+                         CaseDirectory* directory, CatalogIndexes* indexes, LoadResult* result) {
   const Clock::time_point start = Clock::now();
   // One read transaction, so the three scans see the same state even while
   // another process writes.
@@ -86,16 +86,16 @@ absl::Status LoadCatalog(SqliteDb* db, int index_min_quality, CaseDirectory* dir
   }
 
   // PDQ hashes worth indexing: open cases, trusted quality.
-  IndexBatch batch;
+  IndexBatch batch(embedding_model);
   {
     absl::StatusOr<int64_t> max_signal = db->QueryInt("SELECT coalesce(max(id), 0) FROM signals");
     if (!max_signal.ok()) return max_signal.status();
     result->max_signal = *max_signal;
     absl::StatusOr<SqliteStatement> q =
-        db->Prepare(absl::StrCat("SELECT ", kIndexedPdqColumns,
+        db->Prepare(absl::StrCat("SELECT ", kIndexedColumns,
                                  " FROM signals "
                                  "WHERE ",
-                                 kIndexedPdqTypes, " AND (quality IS NULL OR quality >= ?1)"));
+                                 kIndexedTypes, " AND (quality IS NULL OR quality >= ?1)"));
     if (!q.ok()) return q.status();
     q->Bind(1, int64_t{index_min_quality});
     absl::Status s = q->ForEachRow([&] {
@@ -114,6 +114,7 @@ absl::Status LoadCatalog(SqliteDb* db, int index_min_quality, CaseDirectory* dir
   const Clock::time_point read_done = Clock::now();
 
   absl::Status added = batch.ApplyTo(indexes);
+  result->foreign_embeddings = static_cast<int64_t>(batch.foreign_embeddings());
   result->read_seconds = Seconds(start, read_done);
   result->index_seconds = Seconds(read_done, Clock::now());
   return added;

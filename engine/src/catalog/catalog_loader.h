@@ -22,12 +22,14 @@ struct LoadResult {
   // processes add above them.
   int64_t max_item = 0;
   int64_t max_signal = 0;
+  // Stored embeddings of another model than the catalog's: not indexed.
+  int64_t foreign_embeddings = 0;
 };
 
 // DataLoss when a stored row is malformed (a PDQ hash that is not 32 bytes,
-// an item of an unknown case).
-absl::Status LoadCatalog(SqliteDb* db, int index_min_quality, CaseDirectory* directory,
-                         CatalogIndexes* indexes, LoadResult* result);
+// an item of an unknown case). `embedding_model`: IndexBatch's.
+absl::Status LoadCatalog(SqliteDb* db, int index_min_quality, uint32_t embedding_model,
+                         CaseDirectory* directory, CatalogIndexes* indexes, LoadResult* result);
 
 }  // namespace hashwatch::catalog
 

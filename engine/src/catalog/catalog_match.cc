@@ -30,6 +30,12 @@ absl::Status ValidateOptions(const MatchOptions& options) {
                                                    " is outside 0..", kPdqCodeBits));
   }
   if (options.min_inliers < 3) return absl::InvalidArgumentError("min_inliers must be at least 3");
+  if (options.embedding_candidates < 0 || options.embedding_candidates > 64) {
+    return absl::InvalidArgumentError("embedding_candidates must be 0..64");
+  }
+  if (!(options.min_embedding_score >= -1 && options.min_embedding_score <= 1)) {
+    return absl::InvalidArgumentError("min_embedding_score must be -1..1");
+  }
   if (options.min_frames < 1) return absl::InvalidArgumentError("min_frames must be at least 1");
   if (options.search_threads < 1 || options.search_threads > 64) {
     return absl::InvalidArgumentError("search_threads must be 1..64");
@@ -114,6 +120,7 @@ class QueryPixels {
 // bytes when local features can be computed from them for verification.
 absl::StatusOr<MatchResult> MatchImage(const Catalog::Impl& impl, const Signal& pdq,
                                        const std::vector<ImageView>* views,
+                                       const std::vector<float>* embedding,
                                        const absl::Span<const uint8_t>* bytes,
                                        const MatchOptions& options) {
   if (pdq.type != "pdq" || pdq.hash.size() != kPdqCodeBytes) {
@@ -133,6 +140,7 @@ absl::StatusOr<MatchResult> MatchImage(const Catalog::Impl& impl, const Signal& 
   match::PhotoQuery query;
   query.pdq = &pdq;
   query.views = views;
+  query.embedding = embedding;
   if (bytes != nullptr) {
     auto pixels = std::make_shared<QueryPixels>(*bytes, impl.options.limits);
     query.features = [pixels](const ImageView* view) { return pixels->Features(view); };
@@ -152,7 +160,7 @@ absl::StatusOr<MatchResult> MatchImage(const Catalog::Impl& impl, const Signal& 
 absl::StatusOr<MatchResult> Catalog::MatchSignal(const Signal& pdq,
                                                  const MatchOptions& options) const {
   if (absl::Status s = ValidateOptions(options); !s.ok()) return s;
-  return MatchImage(*impl_, pdq, nullptr, nullptr, options);
+  return MatchImage(*impl_, pdq, nullptr, nullptr, nullptr, options);
 }
 
 absl::StatusOr<MatchResult> Catalog::MatchVideo(const VideoSignals& video,
@@ -196,7 +204,7 @@ absl::StatusOr<MatchResult> Catalog::MatchBytes(absl::Span<const uint8_t> bytes,
   if (!image.ok()) return image.status();
   const Signal* pdq = image->Find("pdq");
   if (pdq == nullptr) return absl::InternalError("query hasher returned no PDQ hash");
-  return MatchImage(*impl_, *pdq, &image->views, &bytes, options);
+  return MatchImage(*impl_, *pdq, &image->views, &image->embedding, &bytes, options);
 }
 
 absl::StatusOr<MatchResult> Catalog::MatchFile(const std::string& path,

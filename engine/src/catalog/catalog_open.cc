@@ -52,6 +52,7 @@ absl::StatusOr<std::unique_ptr<Catalog>> Catalog::Open(const std::string& path,
   enrol.signals = {"pdq", "sha256"};
   enrol.views = options.enrol_views;
   enrol.local_features = options.enrol_local_features;
+  enrol.embedding = options.embedding;
   enrol.limits = options.limits;
   VideoOptions enrol_video;
   enrol_video.sample_interval = options.reference_interval;
@@ -62,6 +63,7 @@ absl::StatusOr<std::unique_ptr<Catalog>> Catalog::Open(const std::string& path,
   query.signals = {"pdq"};
   query.variants = true;
   query.views = options.query_views;
+  query.embedding = options.embedding;
   query.limits = options.limits;
   VideoOptions query_video;
   query_video.sample_interval = options.query_interval;
@@ -88,8 +90,9 @@ absl::StatusOr<std::unique_ptr<Catalog>> Catalog::Open(const std::string& path,
   if (!version.ok()) return version.status();
   impl->data_version = *version;
   catalog::LoadResult loaded;
-  if (absl::Status s = catalog::LoadCatalog(&impl->db, options.index_min_quality, &impl->directory,
-                                            &impl->indexes, &loaded);
+  if (absl::Status s =
+          catalog::LoadCatalog(&impl->db, options.index_min_quality, impl->EmbeddingModelId(),
+                               &impl->directory, &impl->indexes, &loaded);
       !s.ok()) {
     return s;
   }
@@ -97,6 +100,7 @@ absl::StatusOr<std::unique_ptr<Catalog>> Catalog::Open(const std::string& path,
   impl->open_index_seconds = loaded.index_seconds;
   impl->seen_max_item = loaded.max_item;
   impl->seen_max_signal = loaded.max_signal;
+  impl->foreign_embeddings = loaded.foreign_embeddings;
   return std::unique_ptr<Catalog>(new Catalog(std::move(impl)));
 }
 

@@ -70,15 +70,15 @@ absl::Status Catalog::Refresh() {
   }
 
   // Their PDQ hashes, if trusted and their case is open.
-  catalog::IndexBatch batch;
+  catalog::IndexBatch batch(impl.EmbeddingModelId());
   absl::StatusOr<int64_t> max_signal = db.QueryInt("SELECT coalesce(max(id), 0) FROM signals");
   if (!max_signal.ok()) return max_signal.status();
   if (!fresh.empty()) {
-    absl::StatusOr<catalog::SqliteStatement> q = db.Prepare(
-        absl::StrCat("SELECT ", catalog::kIndexedPdqColumns,
-                     " FROM signals "
-                     "WHERE id > ?1 AND ",
-                     catalog::kIndexedPdqTypes, " AND (quality IS NULL OR quality >= ?2)"));
+    absl::StatusOr<catalog::SqliteStatement> q =
+        db.Prepare(absl::StrCat("SELECT ", catalog::kIndexedColumns,
+                                " FROM signals "
+                                "WHERE id > ?1 AND ",
+                                catalog::kIndexedTypes, " AND (quality IS NULL OR quality >= ?2)"));
     if (!q.ok()) return q.status();
     q->Bind(1, impl.seen_max_signal).Bind(2, int64_t{impl.options.index_min_quality});
     absl::Status s = q->ForEachRow([&] {

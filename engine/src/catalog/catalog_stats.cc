@@ -38,6 +38,7 @@ absl::StatusOr<CatalogStats> Catalog::Stats() const {
       {&stats.pdq_hashes, "SELECT count(*) FROM signals WHERE type = 'pdq'"},
       {&stats.low_quality_hashes,
        "SELECT count(*) FROM signals WHERE type = 'pdq' AND quality < " + quality_min},
+      {&stats.embeddings, "SELECT count(*) FROM signals WHERE type = 'embedding'"},
       {&stats.audit_entries, "SELECT count(*) FROM audit_log"},
   };
   for (const auto& q : queries) {
@@ -55,6 +56,10 @@ absl::StatusOr<CatalogStats> Catalog::Stats() const {
   stats.index_memory_bytes = static_cast<int64_t>(impl_->indexes.images.MemoryBytes() +
                                                   impl_->indexes.views.MemoryBytes() +
                                                   impl_->indexes.frames.MemoryBytes());
+  stats.indexed_embeddings = static_cast<int64_t>(impl_->indexes.embeddings.size());
+  stats.foreign_embeddings = impl_->foreign_embeddings;
+  if (impl_->options.embedding != nullptr) stats.embedding_model = impl_->options.embedding->name();
+  stats.embedding_index = impl_->indexes.embeddings.kind();
   stats.file_bytes = FileSize(db.path()) + FileSize(db.path() + "-wal");
   stats.open_read_seconds = impl_->open_read_seconds;
   stats.open_index_seconds = impl_->open_index_seconds;

@@ -51,13 +51,14 @@ struct SignalRow {
   std::optional<int64_t> frame_number;
 };
 
-// The columns of a stored PDQ signal that decide where it is indexed
-// (IndexBatch::Add), in this order, for SELECTs that feed the indexes.
-inline constexpr char kIndexedPdqColumns[] =
+// The columns of a stored signal that decide where it is indexed
+// (IndexBatch::AddRow), in this order, for SELECTs that feed the indexes.
+inline constexpr char kIndexedColumns[] =
     "id, item_id, hash, frame_time, frame_end, frame_samples, type";
-// The signal types those SELECTs take: an image's or frame's own PDQ, and
-// the PDQ of a stored view of an image (signals/image_views.h).
-inline constexpr char kIndexedPdqTypes[] = "type IN ('pdq', 'pdq_view')";
+// The signal types those SELECTs take: an image's or frame's own PDQ, the
+// PDQ of a stored view of an image (signals/image_views.h) and an image's
+// embedding (signals/embedding_blob.h).
+inline constexpr char kIndexedTypes[] = "type IN ('pdq', 'pdq_view', 'embedding')";
 inline constexpr char kViewSignalType[] = "pdq_view";
 // An enrolled image's local features (signals/local_features.h); not indexed.
 inline constexpr char kLocalFeaturesType[] = "orb";

@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "catalog/catalog_store.h"
+#include "signals/embedding_blob.h"
 
 namespace hashwatch::catalog {
 
@@ -28,10 +29,34 @@ void IndexBatch::Add(int64_t signal, int64_t item, absl::Span<const uint8_t> has
   frame_refs_.emplace_back(signal, ref);
 }
 
+void IndexBatch::AddEmbedding(int64_t item, absl::Span<const float> vector) {
+  if (embedding_dimension_ == 0) embedding_dimension_ = static_cast<int>(vector.size());
+  if (static_cast<int>(vector.size()) != embedding_dimension_) {
+    ++foreign_embeddings_;
+    return;
+  }
+  embedding_ids_.push_back(item);
+  embedding_rows_.insert(embedding_rows_.end(), vector.begin(), vector.end());
+}
+
 absl::Status IndexBatch::AddRow(const SqliteStatement& row, const std::string& db_path) {
   const int64_t signal = row.Int(0);
   const int64_t item = row.Int(1);
   const absl::Span<const uint8_t> hash = row.Blob(2);
+  if (row.Text(6) == signals::kEmbeddingSignalType) {
+    if (embedding_model_ == 0) return absl::OkStatus();
+    absl::StatusOr<signals::StoredEmbedding> e = signals::UnpackEmbedding(hash);
+    if (!e.ok()) {
+      return absl::DataLossError(
+          absl::StrCat(db_path, ": item ", item, ": ", e.status().message()));
+    }
+    if (e->model != embedding_model_) {
+      ++foreign_embeddings_;
+      return absl::OkStatus();
+    }
+    AddEmbedding(item, e->vector);
+    return absl::OkStatus();
+  }
   if (hash.size() != kPdqCodeBytes) {
     return absl::DataLossError(absl::StrCat(db_path, ": item ", item, " has a ", hash.size(),
                                             "-byte PDQ hash (expected 32)"));
@@ -51,6 +76,11 @@ absl::Status IndexBatch::ApplyTo(CatalogIndexes* indexes) const {
   }
   if (absl::Status s = indexes->images.Add(image_ids_, image_codes_); !s.ok()) return s;
   if (absl::Status s = indexes->views.Add(view_ids_, view_codes_); !s.ok()) return s;
+  if (absl::Status s =
+          indexes->embeddings.Add(embedding_ids_, embedding_rows_, embedding_dimension_);
+      !s.ok()) {
+    return s;
+  }
   return indexes->frames.Add(frame_ids_, frame_codes_);
 }
 

@@ -10,6 +10,10 @@
 // - A video frame's PDQ (a signal with a frame time) goes into `frames`,
 //   under its signal id, and `frame_directory` maps that id to the item and
 //   the frame's run of the timeline: a search names the moment.
+// - An image's embedding (type "embedding", signals/embedding_blob.h) goes
+//   into `embeddings` under its item id, when it was made by the catalog's
+//   embedding model (others are counted and left out: vectors of another
+//   model are not comparable).
 //
 // Thread safety: CatalogIndexes' members are safe for concurrent readers and
 // writers (see each); an IndexBatch is filled and applied by one thread.
@@ -23,6 +27,7 @@
 
 #include "absl/status/status.h"
 #include "absl/types/span.h"
+#include "catalog/embedding_index.h"
 #include "catalog/frame_directory.h"
 #include "catalog/sqlite_db.h"
 #include "index/pdq_index.h"
@@ -34,17 +39,25 @@ struct CatalogIndexes {
   PdqIndex views;   // ids: item ids
   PdqIndex frames;  // ids: signal ids
   FrameDirectory frame_directory;
+  EmbeddingIndex embeddings;  // ids: item ids
 };
 
 class IndexBatch {
  public:
+  // `embedding_model`: the fingerprint of the catalog's embedding model
+  // (EmbeddingModel::fingerprint); 0 when it has none: embeddings are then
+  // not indexed.
+  explicit IndexBatch(uint32_t embedding_model = 0) : embedding_model_(embedding_model) {}
+
   // A stored PDQ signal. `frame_time` set makes it a video frame; `view`
   // a stored view of an image.
   void Add(int64_t signal, int64_t item, absl::Span<const uint8_t> hash,
            std::optional<double> frame_time, std::optional<double> frame_end,
            std::optional<int64_t> frame_samples, bool view = false);
-  // The same from a row selected with kIndexedPdqColumns (catalog_store.h).
-  // DataLoss when the hash is not 32 bytes.
+  // An image's embedding, L2-normalised.
+  void AddEmbedding(int64_t item, absl::Span<const float> vector);
+  // The same from a row selected with kIndexedColumns (catalog_store.h).
+  // DataLoss when a PDQ hash is not 32 bytes or an embedding is malformed.
   absl::Status AddRow(const SqliteStatement& row, const std::string& db_path);
 
   // Frames' directory entries first (so a hit can always be placed), then
@@ -53,8 +66,16 @@ class IndexBatch {
 
   size_t images() const { return image_ids_.size(); }
   size_t frames() const { return frame_ids_.size(); }
+  size_t embeddings() const { return embedding_ids_.size(); }
+  // Embeddings of another model than the catalog's, left out.
+  size_t foreign_embeddings() const { return foreign_embeddings_; }
 
  private:
+  uint32_t embedding_model_;
+  int embedding_dimension_ = 0;
+  size_t foreign_embeddings_ = 0;
+  std::vector<int64_t> embedding_ids_;
+  std::vector<float> embedding_rows_;
   std::vector<int64_t> image_ids_;
   std::vector<uint8_t> image_codes_;
   std::vector<int64_t> view_ids_;

@@ -66,6 +66,13 @@ class CandidateSource {
     (void)item, (void)out32;
     return false;
   }
+  // The open known images whose embeddings are nearest `vector` (up to k,
+  // cosine >= min_score), best first: item and cosine.
+  virtual std::vector<std::pair<int64_t, float>> SearchEmbedding(absl::Span<const float> vector,
+                                                                 int k, double min_score) const {
+    (void)vector, (void)k, (void)min_score;
+    return {};
+  }
   // A known image's stored local features (signals/local_features.h),
   // serialised; empty when it has none.
   virtual absl::StatusOr<std::vector<uint8_t>> LocalFeatures(int64_t item) const {

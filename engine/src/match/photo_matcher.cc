@@ -5,6 +5,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "index/index_hit.h"
 #include "match/local_verifier.h"
 #include "signals/local_features.h"
 
@@ -24,6 +25,12 @@ std::vector<std::pair<const std::vector<uint8_t>*, int>> Codes(const Signal& pdq
     out.emplace_back(&pdq.hash, 0);
   }
   return out;
+}
+
+int Hamming(const Signal& pdq, const std::array<uint8_t, 32>& code) {
+  int d = 0;
+  for (size_t i = 0; i < 32; ++i) d += __builtin_popcount(pdq.hash[i] ^ code[i]);
+  return d;
 }
 
 }  // namespace
@@ -103,13 +110,19 @@ std::vector<Match> MatchPhoto(const PhotoQuery& query, const CandidateSource& so
   }
 
   // 4: looser candidates, confirmed by local features of the look (the
-  // whole query, or the view of it) that came nearest.
+  // whole query, or the view of it) that came nearest: first the known
+  // images within verify_threshold of a look, then those nearest the
+  // query's embedding.
+  struct ToVerify {
+    int distance;  // PDQ distance of the nearest look (256: not known)
+    int64_t item;
+    size_t look;
+    bool embedding;  // found by the embedding
+    float score;     // its cosine, then
+  };
+  std::vector<ToVerify> order;
   if (mo.verify && mo.verify_threshold > mo.threshold) {
-    struct Nearest {
-      int distance;
-      size_t look;
-    };
-    absl::flat_hash_map<int64_t, Nearest> band;
+    absl::flat_hash_map<int64_t, std::pair<int, size_t>> band;  // item -> distance, look
     for (size_t l = 0; l < looks.size(); ++l) {
       const Signal& pdq = *looks[l].pdq;
       hits.clear();
@@ -117,14 +130,32 @@ std::vector<Match> MatchPhoto(const PhotoQuery& query, const CandidateSource& so
       if (mo.stored_views) source.SearchViews(pdq.hash.data(), mo.verify_threshold, &hits);
       for (const Candidate& c : hits) {
         if (c.is_frame || found.contains(c.item)) continue;
-        auto [it, inserted] = band.try_emplace(c.item, Nearest{c.distance, l});
-        if (!inserted && c.distance < it->second.distance) it->second = {c.distance, l};
+        auto [it, inserted] = band.try_emplace(c.item, c.distance, l);
+        if (!inserted && c.distance < it->second.first) it->second = {c.distance, l};
       }
     }
-    std::vector<std::tuple<int, int64_t, size_t>> order;
-    for (const auto& [item, n] : band) order.emplace_back(n.distance, item, n.look);
-    std::sort(order.begin(), order.end());
+    for (const auto& [item, n] : band) order.push_back({n.first, item, n.second, false, 0});
+    std::sort(order.begin(), order.end(), [](const ToVerify& a, const ToVerify& b) {
+      return std::tie(a.distance, a.item) < std::tie(b.distance, b.item);
+    });
     if (order.size() > static_cast<size_t>(kMaxVerified)) order.resize(kMaxVerified);
+  }
+  if (mo.verify && mo.embedding && query.embedding != nullptr && !query.embedding->empty() &&
+      looks.front().view == nullptr) {
+    for (const auto& [item, score] : source.SearchEmbedding(
+             *query.embedding, mo.embedding_candidates, mo.min_embedding_score)) {
+      if (found.contains(item)) continue;
+      if (std::any_of(order.begin(), order.end(),
+                      [item = item](const ToVerify& t) { return t.item == item; })) {
+        continue;
+      }
+      std::array<uint8_t, 32> known{};
+      int distance = kPdqCodeBits;
+      if (source.KnownCode(item, known.data())) distance = Hamming(*query.pdq, known);
+      order.push_back({distance, item, 0, true, score});
+    }
+  }
+  if (!order.empty()) {
     // The query's features per look, extracted once each.
     absl::flat_hash_map<size_t, absl::StatusOr<signals::LocalFeatures>> mine;
     auto features_of = [&](size_t l) -> const absl::StatusOr<signals::LocalFeatures>& {
@@ -137,7 +168,8 @@ std::vector<Match> MatchPhoto(const PhotoQuery& query, const CandidateSource& so
       }
       return it->second;
     };
-    for (const auto& [distance, item, look] : order) {
+    for (const ToVerify& cand : order) {
+      const int64_t item = cand.item;
       absl::StatusOr<std::vector<uint8_t>> blob = source.LocalFeatures(item);
       absl::StatusOr<signals::LocalFeatures> theirs =
           blob.ok() ? signals::ParseLocalFeatures(*blob) : blob.status();
@@ -148,8 +180,8 @@ std::vector<Match> MatchPhoto(const PhotoQuery& query, const CandidateSource& so
         continue;
       }
       // The nearest look first; the whole query as well when that was a view.
-      std::vector<size_t> tries = {look};
-      if (look != 0 && looks[0].view == nullptr) tries.push_back(0);
+      std::vector<size_t> tries = {cand.look};
+      if (cand.look != 0 && looks[0].view == nullptr) tries.push_back(0);
       for (size_t l : tries) {
         const absl::StatusOr<signals::LocalFeatures>& q = features_of(l);
         if (!q.ok()) {
@@ -174,8 +206,14 @@ std::vector<Match> MatchPhoto(const PhotoQuery& query, const CandidateSource& so
           }
         }
         const size_t before = out.size();
-        named(item, distance, 0, "verified");
-        if (out.size() > before) out.back().inliers = v.inliers;
+        named(item, cand.distance, 0, "verified");
+        if (out.size() > before) {
+          out.back().inliers = v.inliers;
+          if (cand.embedding) {
+            out.back().signal = "embedding";
+            out.back().score = cand.score;
+          }
+        }
         break;
       }
     }

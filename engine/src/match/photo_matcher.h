@@ -17,7 +17,10 @@
 //               it (kOverlaySpread). Keypoints can agree on a shared part
 //               only (two screenshots of one app: its window); the aligned
 //               PDQ sees that the rest differs. At most kMaxVerified
-//               candidates per query are verified, nearest first.
+//               candidates per query are verified, nearest first; then
+//               the known images nearest the query's embedding (when it has
+//               one: MatchOptions::embedding), confirmed the same way and
+//               reported with signal "embedding" and their cosine `score`.
 // An item is reported once, by the step that found it nearest (the first on
 // ties), and "verified" only when no other step found it.
 //
@@ -53,6 +56,7 @@ inline constexpr int kOverlayInlierFactor = 3;
 struct PhotoQuery {
   const Signal* pdq = nullptr;                    // the whole query, with variants
   const std::vector<ImageView>* views = nullptr;  // may be null
+  const std::vector<float>* embedding = nullptr;  // may be null or empty
   // The local features of the whole query (view == nullptr) or of one of
   // its views, computed on demand (a second decode); only called when a
   // candidate needs verifying, at most once per view.

@@ -1,7 +1,7 @@
 // DecodedImage: the pixels the signal stage works on.
 //
-// Only luma is kept: every image signal so far (PDQ, pHash) is defined on
-// luma, and keeping one float plane avoids converting twice. Plain data;
+// Luma is always kept: PDQ, pHash, views and local features are defined on
+// it. A small colour copy is kept only for the embedding, which needs colour. Plain data;
 // safe to read from many threads.
 #ifndef HASHWATCH_MEDIA_DECODED_IMAGE_H_
 #define HASHWATCH_MEDIA_DECODED_IMAGE_H_
@@ -17,6 +17,10 @@ struct DecodedImage {
   // the weights PDQ specifies), EXIF orientation applied. May be smaller than
   // the image (see DecodeImage's working_side).
   cv::Mat luma;
+  // CV_8UC3 in OpenCV's B, G, R order, orientation applied, alpha composited
+  // over black as for luma; only when DecodeImage was asked for colour
+  // (the embedding signal), and then small (see its colour_side).
+  cv::Mat colour;
   // Size of the full-resolution image after orientation.
   int width = 0;
   int height = 0;

@@ -86,6 +86,48 @@ absl::StatusOr<cv::Mat> ToLuma(const cv::Mat& m) {
   return luma;
 }
 
+// Any decoded Mat -> CV_8UC3 (B, G, R), alpha composited over black.
+absl::StatusOr<cv::Mat> ToColour(const cv::Mat& m) {
+  cv::Mat f;
+  switch (m.depth()) {
+    case CV_8U: m.convertTo(f, CV_32F, 1.0 / 255.0); break;
+    case CV_16U: m.convertTo(f, CV_32F, 1.0 / 65535.0); break;
+    case CV_32F:
+      f = m.clone();
+      cv::patchNaNs(f, 0);
+      break;
+    default:
+      return absl::InvalidArgumentError(
+          absl::StrCat("unsupported sample format (OpenCV depth ", m.depth(), ")"));
+  }
+  cv::Mat bgr;
+  switch (f.channels()) {
+    case 1: cv::cvtColor(f, bgr, cv::COLOR_GRAY2BGR); break;
+    case 2: {
+      cv::Mat grey, alpha;
+      cv::extractChannel(f, grey, 0);
+      cv::extractChannel(f, alpha, 1);
+      cv::multiply(grey, alpha, grey);
+      cv::cvtColor(grey, bgr, cv::COLOR_GRAY2BGR);
+      break;
+    }
+    case 3: bgr = f; break;
+    case 4: {
+      std::vector<cv::Mat> planes;
+      cv::split(f, planes);
+      for (int c = 0; c < 3; ++c) cv::multiply(planes[c], planes[3], planes[c]);
+      planes.pop_back();
+      cv::merge(planes, bgr);
+      break;
+    }
+    default:
+      return absl::InvalidArgumentError(absl::StrCat("unsupported channel count ", f.channels()));
+  }
+  cv::Mat out;
+  bgr.convertTo(out, CV_8U, 255.0);  // saturates out-of-range float samples
+  return out;
+}
+
 // EXIF orientation (EXIF 2.3 table 4.6.4 "Orientation") applied to `m`.
 cv::Mat Orient(const cv::Mat& m, int orientation) {
   cv::Mat out;
@@ -130,6 +172,19 @@ absl::StatusOr<cv::Mat> DecodeWithOpenCv(absl::Span<const uint8_t> bytes, int fl
   }
 }
 
+// imdecode flags for a JPEG decoded at the smallest DCT scale that keeps
+// its shorter side >= working_side, in grey or colour, orientation ignored
+// (applied afterwards, as for every format).
+int ReducedJpegFlags(const ImageInfo& info, int working_side, bool grey) {
+  static constexpr int kGrey[] = {cv::IMREAD_GRAYSCALE, cv::IMREAD_REDUCED_GRAYSCALE_2,
+                                  cv::IMREAD_REDUCED_GRAYSCALE_4, cv::IMREAD_REDUCED_GRAYSCALE_8};
+  static constexpr int kColour[] = {cv::IMREAD_COLOR, cv::IMREAD_REDUCED_COLOR_2,
+                                    cv::IMREAD_REDUCED_COLOR_4, cv::IMREAD_REDUCED_COLOR_8};
+  const int denom = JpegScaleDenominator(info.width, info.height, working_side);
+  const int index = denom == 8 ? 3 : denom == 4 ? 2 : denom == 2 ? 1 : 0;
+  return (grey ? kGrey : kColour)[index] | cv::IMREAD_IGNORE_ORIENTATION;
+}
+
 }  // namespace
 
 int JpegScaleDenominator(int64_t width, int64_t height, int working_side) {
@@ -144,7 +199,7 @@ int JpegScaleDenominator(int64_t width, int64_t height, int working_side) {
 
 absl::StatusOr<DecodedImage> DecodeImage(absl::Span<const uint8_t> bytes,
                                          const DecodeLimits& limits, int working_side,
-                                         bool keep_aspect) {
+                                         bool keep_aspect, int colour_side) {
   ConfigureOpenCvOnce();
   if (static_cast<int64_t>(bytes.size()) > limits.max_bytes) {
     return absl::OutOfRangeError(
@@ -165,14 +220,9 @@ absl::StatusOr<DecodedImage> DecodeImage(absl::Span<const uint8_t> bytes,
   const std::string format(ImageFormatName(info->format));
   absl::StatusOr<cv::Mat> decoded;
   if (info->format == ImageFormat::kJpeg) {
-    static constexpr int kReducedGrey[] = {cv::IMREAD_GRAYSCALE, cv::IMREAD_REDUCED_GRAYSCALE_2,
-                                           cv::IMREAD_REDUCED_GRAYSCALE_4,
-                                           cv::IMREAD_REDUCED_GRAYSCALE_8};
-    const int denom = JpegScaleDenominator(info->width, info->height, working_side);
-    const int index = denom == 8 ? 3 : denom == 4 ? 2 : denom == 2 ? 1 : 0;
     // A JPEG's Y channel is BT.601 luma already: greyscale decoding is exact
     // and skips chroma entirely. Orientation is applied below, as for all.
-    decoded = DecodeWithOpenCv(bytes, kReducedGrey[index] | cv::IMREAD_IGNORE_ORIENTATION);
+    decoded = DecodeWithOpenCv(bytes, ReducedJpegFlags(*info, working_side, /*grey=*/true));
   } else if (info->format == ImageFormat::kGif) {
     decoded = DecodeGifFirstFrame(bytes);
   } else {
@@ -194,6 +244,20 @@ absl::StatusOr<DecodedImage> DecodeImage(absl::Span<const uint8_t> bytes,
   DecodedImage image;
   image.format = info->format;
   image.luma = Orient(*luma, info->orientation);
+  if (colour_side > 0) {
+    absl::StatusOr<cv::Mat> colour;
+    if (info->format == ImageFormat::kJpeg) {
+      colour = DecodeWithOpenCv(bytes, ReducedJpegFlags(*info, colour_side, /*grey=*/false));
+      if (colour.ok() && colour->empty()) {
+        colour = absl::InvalidArgumentError(
+            absl::StrCat("corrupt ", format, ": the decoder rejected it in colour"));
+      }
+    } else {
+      colour = ToColour(ReduceKeepingAspect(*decoded, colour_side));
+    }
+    if (!colour.ok()) return colour.status();
+    image.colour = Orient(ReduceKeepingAspect(*colour, colour_side), info->orientation);
+  }
   const bool swaps = info->orientation >= 5;
   image.width = static_cast<int>(swaps ? info->height : info->width);
   image.height = static_cast<int>(swaps ? info->width : info->height);

@@ -42,10 +42,15 @@ namespace hashwatch::media {
 // with an axis over 1024 px then has that axis squashed to 512, as PDQ's
 // reference does, unless `keep_aspect` (local features, whose descriptors do
 // not survive squashing): then both axes shrink alike.
+// `colour_side` > 0 also keeps the image in colour (DecodedImage::colour,
+// for the embedding), reduced keeping its aspect until the shorter side is
+// colour_side; a JPEG is then decoded a second time, in colour, at the
+// smallest scale that allows (the luma path decodes JPEGs grey: exact and
+// quicker).
 // Errors are InvalidArgument (bad or truncated data), OutOfRange (a limit).
 absl::StatusOr<DecodedImage> DecodeImage(absl::Span<const uint8_t> bytes,
                                          const DecodeLimits& limits, int working_side,
-                                         bool keep_aspect = false);
+                                         bool keep_aspect = false, int colour_side = 0);
 
 // The JPEG scale denominator (1, 2, 4 or 8) DecodeImage uses for a JPEG of
 // this size: the largest that keeps the shorter side >= working_side.
