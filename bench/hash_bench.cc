@@ -15,10 +15,12 @@
 #include <filesystem>
 #include <numeric>
 #include <opencv2/imgcodecs.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "bench_commands.h"
+#include "hashwatch/embedding.h"
 #include "hashwatch/image_hasher.h"
 #include "hashwatch/ordered_parallel.h"
 #include "hashwatch/signal_type.h"
@@ -61,12 +63,34 @@ int RunHashBench(int argc, char** argv) {
   std::string dir;
   int jobs = 2, rounds = 5;
   bool jpeg_only = false;
+  std::string embedding_model;
+  bool embedding = false;
   app.add_option("dir", dir, "Folder of images (see bench/assemble_corpus.sh)")->required();
   app.add_option("--jobs", jobs, "Threads for the parallel run")->capture_default_str();
   app.add_option("--rounds", rounds, "Alternating rounds; medians are reported")
       ->capture_default_str();
   app.add_flag("--jpeg-only", jpeg_only, "Only files whose content is JPEG");
+  app.add_flag("--embedding", embedding,
+               "Also time hashing with the embedding (the default model, or --embedding-model): "
+               "its cost per image on one thread, decode included");
+  app.add_option("--embedding-model", embedding_model,
+                 "Settings (model.json) of the model to time");
   CLI11_PARSE(app, argc, argv);
+  embedding |= !embedding_model.empty();
+  std::optional<ImageHasher> embedder;
+  if (embedding) {
+    auto model = EmbeddingModel::LoadSettings(
+        embedding_model.empty() ? DefaultEmbeddingModelSettingsPath() : embedding_model);
+    if (!model.ok()) {
+      std::fprintf(stderr, "%s\n", model.status().ToString().c_str());
+      return 2;
+    }
+    HashOptions e;
+    e.embedding = *model;
+    auto created = ImageHasher::Create(e);
+    if (!created.ok()) return 2;
+    embedder.emplace(*std::move(created));
+  }
 
   HashOptions options;  // pdq only
   auto hasher = ImageHasher::Create(options);
@@ -99,13 +123,17 @@ int RunHashBench(int argc, char** argv) {
     return static_cast<int>(media::ReadFile(f.path, 1LL << 40).ok());
   });
 
-  std::vector<double> base1, hw1, hwN, dec, pdq;
+  std::vector<double> base1, hw1, hwN, dec, pdq, emb1;
   for (int r = 0; r < rounds; ++r) {
     base1.push_back(TimeAll(files, 1, [](const BenchFile& f) {
       return cv::imread(f.path, cv::IMREAD_COLOR).empty() ? 0 : 1;
     }));
     hw1.push_back(TimeAll(
         files, 1, [&](const BenchFile& f) { return hasher->HashFile(f.path).ok() ? 1 : 0; }));
+    if (embedder.has_value()) {
+      emb1.push_back(TimeAll(
+          files, 1, [&](const BenchFile& f) { return embedder->HashFile(f.path).ok() ? 1 : 0; }));
+    }
     hwN.push_back(TimeAll(
         files, jobs, [&](const BenchFile& f) { return hasher->HashFile(f.path).ok() ? 1 : 0; }));
     // Split of the single-thread pipeline: decode vs PDQ.
@@ -138,6 +166,17 @@ int RunHashBench(int argc, char** argv) {
   PrintRow("  of which decode (1 thread)", Median(dec), files, b);
   PrintRow("  of which PDQ (1 thread)", Median(pdq), files, b);
   std::printf("\nhashwatch / baseline time (1 thread): %.3f\n", Median(hw1) / b);
+  if (!emb1.empty()) {
+    PrintRow("hashwatch hash pdq + embedding, 1 thr", Median(emb1), files, b);
+    const double n = static_cast<double>(files.size());
+    std::printf(
+        "embedding (%s, %dx%d): %.1f ms per image on one thread with PDQ, decode included; "
+        "%.1f ms more than PDQ alone\n",
+        embedder->options().embedding->name().c_str(),
+        embedder->options().embedding->options().input_width,
+        embedder->options().embedding->options().input_height, 1e3 * Median(emb1) / n,
+        1e3 * (Median(emb1) - Median(hw1)) / n);
+  }
   std::printf("speed-up with %d threads: %.2fx\n", jobs, Median(hw1) / Median(hwN));
   return 0;
 }
