@@ -50,6 +50,7 @@
 #include <opencv2/img_hash.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -59,12 +60,14 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "bench_commands.h"
+#include "catalog/embedding_index.h"
 #include "hashwatch/catalog.h"
 #include "hashwatch/embedding.h"
 #include "hashwatch/image_hasher.h"
 #include "measure.h"
 #include "robustness_chart.h"
 #include "robustness_transforms.h"
+#include "signals/embedding_whitening.h"
 
 namespace hashwatch::bench {
 namespace {
@@ -246,7 +249,8 @@ class PhashMethod final : public Method {
 
 // The embedding alone: the cosine of the query's embedding with every
 // reference's, as a distance round((1 - cosine) * 500) (0..1000), no
-// verification.
+// verification; whitened as a catalog of these references whitens them
+// (catalog/embedding_index.h).
 class EmbeddingMethod final : public Method {
  public:
   explicit EmbeddingMethod(const References& refs) {
@@ -259,15 +263,34 @@ class EmbeddingMethod final : public Method {
           png.ok() ? hasher_->HashBytes(*png) : absl::StatusOr<ImageSignals>(png.status());
       vectors_.push_back(s.ok() ? s->embedding : std::vector<float>());
     }
+    const int d = refs.model->dimension();
+    std::vector<float> rows;
+    for (const auto& v : vectors_) {
+      if (static_cast<int>(v.size()) == d) rows.insert(rows.end(), v.begin(), v.end());
+    }
+    const size_t n = rows.size() / static_cast<size_t>(d);
+    if (n >= catalog::kMinWhitening) {
+      absl::StatusOr<signals::EmbeddingWhitening> w = signals::EmbeddingWhitening::Learn(
+          rows, d, std::min<int>({catalog::kWhitenedDimensions, static_cast<int>(n / 2), d}),
+          catalog::kWhiteningPower);
+      if (w.ok()) {
+        whitening_.emplace(*std::move(w));
+        for (auto& v : vectors_) {
+          if (static_cast<int>(v.size()) == d) v = whitening_->Apply(v);
+        }
+      }
+    }
   }
   int max_distance() const override { return 1000; }
   absl::Status Score(absl::Span<const uint8_t> query, QueryScores* out) const override {
     absl::StatusOr<ImageSignals> s = hasher_->HashBytes(query);
     if (!s.ok()) return s.status();
+    const std::vector<float> q =
+        whitening_.has_value() ? whitening_->Apply(s->embedding) : s->embedding;
     for (size_t i = 0; i < vectors_.size(); ++i) {
-      if (vectors_[i].size() != s->embedding.size()) continue;
+      if (vectors_[i].size() != q.size()) continue;
       double dot = 0;
-      for (size_t k = 0; k < vectors_[i].size(); ++k) dot += vectors_[i][k] * s->embedding[k];
+      for (size_t k = 0; k < vectors_[i].size(); ++k) dot += vectors_[i][k] * q[k];
       const int d = static_cast<int>(std::lround((1 - dot) * 500));
       out->pairs.push_back({.ref = static_cast<int>(i),
                             .distance = std::clamp(d, 0, 1000),
@@ -281,6 +304,7 @@ class EmbeddingMethod final : public Method {
  private:
   std::unique_ptr<ImageHasher> hasher_;
   std::vector<std::vector<float>> vectors_;
+  std::optional<signals::EmbeddingWhitening> whitening_;
 };
 
 struct MethodSpec {

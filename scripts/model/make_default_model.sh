@@ -119,10 +119,13 @@ settings = {
     "mean": [0.0, 0.0, 0.0],
     "std": [1.0, 1.0, 1.0],
     "normalise": "input = (pixel * scale - mean) / std, per channel",
-    "output": "embedding",
-    "dimension": 1280,
-    "embedding": "global average of MobileNetV2's last 1x1 conv after ReLU6 (layer out_relu), "
-                 "not L2-normalised",
+    "output": "block_10_expand_relu",
+    "gem_p": 3.0,
+    "dimension": 384,
+    "embedding": "GeM pooling (p = 3) of block_10_expand_relu (384 x 14 x 14), the last expansion "
+                 "layer before the blocks nsfwjs fine-tuned; hashwatch L2-normalises it (and a "
+                 "catalog whitens it): docs/embedding.md. The graph's own output `embedding` "
+                 "(global average of out_relu, 1280-d) is what the conversion test checks",
     "source": source,
     "source_integrity": integrity,
     "licence": "MIT",

@@ -46,13 +46,19 @@ struct EmbeddingModelOptions {
   double scale = 1.0 / 255.0;
   std::array<double, 3> mean = {0, 0, 0};
   std::array<double, 3> std = {1, 1, 1};
-  // The output layer; empty: the network's default output.
+  // The output layer; empty: the network's default output. A feature map
+  // ([1, C, H, W]) is pooled over space into C values.
   std::string output;
+  // Pooling of a feature map: gem_p == 1 averages; > 1 is generalised mean
+  // pooling (mean of x^p, then ^(1/p): GeM, the usual pooling for retrieval,
+  // which weighs the strongest responses more).
+  double gem_p = 1;
 };
 
 // Reads the settings file the set-up command writes beside the ONNX file
 // (model.json: "file", "name", "input_size", "colour", "scale", "mean",
-// "std", "output"); "file" is relative to the settings file's folder.
+// "std", "output", "gem_p"); "file" is relative to the settings file's
+// folder.
 absl::StatusOr<EmbeddingModelOptions> ReadEmbeddingModelSettings(const std::string& path);
 
 // Where the default model's settings are: $HASHWATCH_EMBEDDING_MODEL when

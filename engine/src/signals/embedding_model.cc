@@ -88,13 +88,21 @@ struct EmbeddingModel::Impl {
     return blob;
   }
 
+  // OpenCV 4.6 names the layer of an ONNX node that is not a graph output
+  // "onnx_node!" + its output: the settings may give the plain name.
+  std::string LayerName(const cv::dnn::Net& net) const {
+    if (net.getLayerId(options.output) >= 0) return options.output;
+    const std::string prefixed = "onnx_node!" + options.output;
+    return net.getLayerId(prefixed) >= 0 ? prefixed : options.output;
+  }
+
   absl::StatusOr<std::vector<float>> Run(const cv::Mat& bgr) const {
     absl::StatusOr<cv::dnn::Net> net = Borrow();
     if (!net.ok()) return net.status();
     cv::Mat out;
     try {
       net->setInput(Input(bgr));
-      out = options.output.empty() ? net->forward() : net->forward(options.output);
+      out = options.output.empty() ? net->forward() : net->forward(LayerName(*net));
     } catch (const cv::Exception& e) {
       return absl::InternalError(absl::StrCat("the network failed: ", e.what()));
     }
@@ -108,10 +116,19 @@ struct EmbeddingModel::Impl {
     for (int i = 2; i < out.dims; ++i) spatial *= static_cast<size_t>(out.size[i]);
     std::vector<float> v(static_cast<size_t>(d), 0.0f);
     const float* p = out.ptr<float>();
+    const double gem = options.gem_p;
     for (int c = 0; c < d; ++c) {
+      const float* plane = p + static_cast<size_t>(c) * spatial;
       double sum = 0;
-      for (size_t s = 0; s < spatial; ++s) sum += p[static_cast<size_t>(c) * spatial + s];
-      v[static_cast<size_t>(c)] = static_cast<float>(sum / static_cast<double>(spatial));
+      if (gem == 1) {
+        for (size_t s = 0; s < spatial; ++s) sum += plane[s];
+        v[static_cast<size_t>(c)] = static_cast<float>(sum / static_cast<double>(spatial));
+      } else {
+        // GeM is defined on non-negative responses (after a ReLU).
+        for (size_t s = 0; s < spatial; ++s) sum += std::pow(std::max(plane[s], 1e-6f), gem);
+        v[static_cast<size_t>(c)] =
+            static_cast<float>(std::pow(sum / static_cast<double>(spatial), 1.0 / gem));
+      }
     }
     double norm = 0;
     for (float x : v) {
@@ -153,6 +170,7 @@ absl::StatusOr<EmbeddingModelOptions> ReadEmbeddingModelSettings(const std::stri
     if (j.contains("mean")) o.mean = j.at("mean").get<std::array<double, 3>>();
     if (j.contains("std")) o.std = j.at("std").get<std::array<double, 3>>();
     o.output = j.value("output", "");
+    o.gem_p = j.value("gem_p", 1.0);
     return o;
   } catch (const nlohmann::json::exception& e) {
     return absl::InvalidArgumentError(
@@ -180,6 +198,9 @@ absl::StatusOr<std::shared_ptr<const EmbeddingModel>> EmbeddingModel::Load(
   for (double s : options.std) {
     if (!(s > 0)) return Named(path, absl::InvalidArgumentError("std must be positive"));
   }
+  if (!(options.gem_p >= 1 && options.gem_p <= 16)) {
+    return Named(path, absl::InvalidArgumentError("gem_p must be 1..16"));
+  }
   auto impl = std::make_unique<Impl>();
   impl->options = options;
   if (impl->options.name.empty()) {
@@ -198,10 +219,10 @@ absl::StatusOr<std::shared_ptr<const EmbeddingModel>> EmbeddingModel::Load(
   if (!probe.ok()) return Named(path, probe.status());
   impl->dimension = static_cast<int>(probe->size());
   const EmbeddingModelOptions& o = impl->options;
-  impl->fingerprint = Fnv1a(absl::StrCat(o.name, "|", o.input_width, "x", o.input_height, "|",
-                                         o.rgb ? "rgb" : "bgr", "|", o.scale, "|", o.mean[0], ",",
-                                         o.mean[1], ",", o.mean[2], "|", o.std[0], ",", o.std[1],
-                                         ",", o.std[2], "|", o.output, "|", impl->dimension));
+  impl->fingerprint = Fnv1a(
+      absl::StrCat(o.name, "|", o.input_width, "x", o.input_height, "|", o.rgb ? "rgb" : "bgr", "|",
+                   o.scale, "|", o.mean[0], ",", o.mean[1], ",", o.mean[2], "|", o.std[0], ",",
+                   o.std[1], ",", o.std[2], "|", o.output, "|", o.gem_p, "|", impl->dimension));
   return std::shared_ptr<const EmbeddingModel>(new EmbeddingModel(std::move(impl)));
 }
 
