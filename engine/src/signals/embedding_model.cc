@@ -124,8 +124,16 @@ struct EmbeddingModel::Impl {
         for (size_t s = 0; s < spatial; ++s) sum += plane[s];
         v[static_cast<size_t>(c)] = static_cast<float>(sum / static_cast<double>(spatial));
       } else {
-        // GeM is defined on non-negative responses (after a ReLU).
-        for (size_t s = 0; s < spatial; ++s) sum += std::pow(std::max(plane[s], 1e-6f), gem);
+        // GeM is defined on non-negative responses (after a ReLU); p = 3,
+        // the usual choice, without pow (this loop sees every activation).
+        if (gem == 3) {
+          for (size_t s = 0; s < spatial; ++s) {
+            const double x = std::max(plane[s], 1e-6f);
+            sum += x * x * x;
+          }
+        } else {
+          for (size_t s = 0; s < spatial; ++s) sum += std::pow(std::max(plane[s], 1e-6f), gem);
+        }
         v[static_cast<size_t>(c)] =
             static_cast<float>(std::pow(sum / static_cast<double>(spatial), 1.0 / gem));
       }
