@@ -34,7 +34,8 @@ void AddEmbeddingOptions(CLI::App* cmd, EmbeddingArgs& args) {
   cmd->add_flag("--embedding", args.on,
                 "Photos: also use the embedding signal (a neural network's descriptor of the "
                 "whole picture; docs/embedding.md): enrolment stores it, a scan verifies the "
-                "known images nearest to it. Off by default (docs/robustness.md)");
+                "known images nearest to it. Give it to enroll and scan alike. Off by default: "
+                "docs/embedding.md measures what it earns");
   cmd->add_option("--embedding-model", args.settings,
                   "The embedding model's settings file (model.json) instead of the default "
                   "model made by the set-up command; implies --embedding")
