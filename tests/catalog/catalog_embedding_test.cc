@@ -13,6 +13,8 @@
 #include "hashwatch/catalog.h"
 #include "hashwatch/embedding.h"
 #include "hashwatch/image_hasher.h"
+#include "match/photo_matcher.h"
+#include "robustness_test_support.h"
 #include "robustness_transforms.h"
 #include "test_support.h"
 
@@ -173,7 +175,7 @@ TEST_CASE("A catalog with the embedding finds a crop through it, verified",
   CHECK(m->matches[0].item == items["coast.jpg"]);
   CHECK(m->matches[0].signal == "embedding");
   CHECK(m->matches[0].stage == "verified");
-  CHECK(m->matches[0].inliers >= only.min_inliers);
+  CHECK(m->matches[0].inliers >= match::kEmbeddingMinInliers);
   CHECK(m->matches[0].score > 0.5);
 
   // Without the embedding the same query finds nothing.
@@ -196,6 +198,34 @@ TEST_CASE("A catalog with the embedding finds a crop through it, verified",
   m = (*c)->MatchBytes(crop, only);
   REQUIRE(m.ok());
   CHECK(m->matches.empty());
+}
+
+TEST_CASE("Two screenshots of one app stay apart with the embedding on", "[embedding][catalog]") {
+  // The embedding proposes the other screenshot (the only known image) and
+  // its keypoints agree on the app's window; the aligned PDQ refuses it.
+  TempDir dir;
+  CatalogOptions options;
+  options.embedding = DefaultModel();
+  absl::StatusOr<std::unique_ptr<Catalog>> c =
+      Catalog::Open((dir.path() / "c.db").string(), options);
+  REQUIRE(c.ok());
+  const cv::Mat coast =
+      cv::imread((TestdataDir() / "known" / "coast.jpg").string(), cv::IMREAD_COLOR);
+  const cv::Mat tulips =
+      cv::imread((TestdataDir() / "known" / "tulips.jpg").string(), cv::IMREAD_COLOR);
+  REQUIRE((*c)->EnrollBytes({.case_id = "K", .label = "", .source_note = "", .operator_name = "t"},
+                            Encode(testing::AppScreenshot(coast)))
+              .ok());
+  MatchOptions loose;
+  loose.verify_threshold = 256;  // every known image is a candidate
+  absl::StatusOr<MatchResult> m =
+      (*c)->MatchBytes(Encode(testing::AppScreenshot(tulips), 90), loose);
+  REQUIRE(m.ok());
+  CHECK(m->matches.empty());
+  // The same app showing the same photo matches.
+  m = (*c)->MatchBytes(Encode(testing::AppScreenshot(coast), 90), loose);
+  REQUIRE(m.ok());
+  CHECK(m->matches.size() == 1);
 }
 
 TEST_CASE("Embeddings of another model are not searched", "[embedding][catalog]") {

@@ -145,8 +145,11 @@ std::vector<Match> MatchPhoto(const PhotoQuery& query, const CandidateSource& so
     for (const auto& [item, score] : source.SearchEmbedding(
              *query.embedding, mo.embedding_candidates, mo.min_embedding_score)) {
       if (found.contains(item)) continue;
-      if (std::any_of(order.begin(), order.end(),
-                      [item = item](const ToVerify& t) { return t.item == item; })) {
+      auto in_band = std::find_if(order.begin(), order.end(),
+                                  [item = item](const ToVerify& t) { return t.item == item; });
+      if (in_band != order.end()) {  // a PDQ candidate the embedding also proposes
+        in_band->embedding = true;
+        in_band->score = score;
         continue;
       }
       std::array<uint8_t, 32> known{};
@@ -188,10 +191,12 @@ std::vector<Match> MatchPhoto(const PhotoQuery& query, const CandidateSource& so
           warnings->push_back(absl::StrCat("verification skipped: ", q.status().message()));
           continue;
         }
-        const Verification v = VerifyLocalFeatures(*q, *theirs,
-                                                   {.min_inliers = mo.min_inliers,
-                                                    .min_spread = VerifyOptions().min_spread,
-                                                    .ratio = VerifyOptions().ratio});
+        const Verification v = VerifyLocalFeatures(
+            *q, *theirs,
+            {.min_inliers =
+                 cand.embedding ? std::min(mo.min_inliers, kEmbeddingMinInliers) : mo.min_inliers,
+             .min_spread = VerifyOptions().min_spread,
+             .ratio = VerifyOptions().ratio});
         if (!v.confirmed) continue;
         std::array<uint8_t, 32> known{};
         if (query.aligned_pdq && source.KnownCode(item, known.data())) {
