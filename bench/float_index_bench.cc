@@ -230,7 +230,6 @@ int RunFloatIndexBench(int argc, char** argv) {
 
   // Data.
   const auto gen_start = Clock::now();
-  const size_t rss_start = ResidentBytes();
   const EmbeddingGenerator gen(d, clusters, spread, decay, seed);
   std::vector<float> data(n * d);
   std::vector<int64_t> ids(n);
@@ -261,7 +260,6 @@ int RunFloatIndexBench(int argc, char** argv) {
       wait_policy ? wait_policy : "(unset)", blas_threads ? blas_threads : "(unset)");
   std::printf("  data generated in %.1f s (%.0f MiB of vectors)\n", gen_s,
               static_cast<double>(n) * d * 4 / (1 << 20));
-  (void)rss_start;
 
   FloatIndexOptions base;
   base.dimension = d;

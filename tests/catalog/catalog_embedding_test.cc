@@ -25,9 +25,6 @@ namespace fs = std::filesystem;
 using testing::TempDir;
 using testing::TestdataDir;
 
-constexpr const char* kKnown[] = {"astronaut.jpg", "coast.jpg", "coffee.jpg", "rocket.jpg",
-                                  "tulips.jpg"};
-
 std::shared_ptr<const EmbeddingModel> DefaultModel() {
   static const absl::StatusOr<std::shared_ptr<const EmbeddingModel>> model =
       EmbeddingModel::LoadSettings(DefaultEmbeddingModelSettingsPath());
@@ -77,7 +74,7 @@ CopyRanks HalfSizeCopies() {
   REQUIRE(hasher.ok());
   std::vector<std::vector<float>> originals;
   std::vector<cv::Mat> images;
-  for (const char* name : kKnown) {
+  for (const char* name : testing::kKnownPhotos) {
     images.push_back(cv::imread((TestdataDir() / "known" / name).string(), cv::IMREAD_COLOR));
     REQUIRE(!images.back().empty());
     originals.push_back(Embed(*hasher, Encode(images.back())));
@@ -104,7 +101,8 @@ CopyRanks HalfSizeCopies() {
 TEST_CASE("The default embedding puts a copy near its original", "[embedding]") {
   const CopyRanks r = HalfSizeCopies();
   for (size_t i = 0; i < r.own.size(); ++i) {
-    INFO(kKnown[i] << ": cosine with its original " << r.own[i] << ", rank " << r.rank[i]);
+    INFO(testing::kKnownPhotos[i] << ": cosine with its original " << r.own[i] << ", rank "
+                                  << r.rank[i]);
     CHECK(r.own[i] > 0.95);
     CHECK(r.rank[i] == 1);
   }
@@ -136,7 +134,7 @@ TEST_CASE("A catalog with the embedding finds a crop through it, verified",
   {
     absl::StatusOr<std::unique_ptr<Catalog>> c = Catalog::Open(db.string(), options);
     REQUIRE(c.ok());
-    for (const char* name : kKnown) {
+    for (const char* name : testing::kKnownPhotos) {
       absl::StatusOr<EnrollResult> r = (*c)->EnrollFile({.case_id = std::string("K-") + name,
                                                          .label = "",
                                                          .source_note = "",

@@ -20,6 +20,10 @@
 
 namespace hashwatch::testing {
 
+// The known photos of testdata/known (the demo's victim case).
+inline constexpr const char* kKnownPhotos[] = {"astronaut.jpg", "coast.jpg", "coffee.jpg",
+                                               "rocket.jpg", "tulips.jpg"};
+
 // A random 64-digit PDQ hex hash.
 inline std::string RandomPdqHex(std::mt19937_64& rng) {
   static const char kHex[] = "0123456789abcdef";

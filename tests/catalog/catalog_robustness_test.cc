@@ -21,9 +21,6 @@ namespace fs = std::filesystem;
 using testing::TempDir;
 using testing::TestdataDir;
 
-constexpr const char* kKnown[] = {"astronaut.jpg", "coast.jpg", "coffee.jpg", "rocket.jpg",
-                                  "tulips.jpg"};
-
 const bench::Transform& TransformNamed(const std::string& name) {
   for (const bench::Transform& t : bench::RobustnessTransforms()) {
     if (t.name == name) return t;
@@ -49,7 +46,7 @@ Enrolled EnrollKnownPhotos(const fs::path& db) {
   absl::StatusOr<std::unique_ptr<Catalog>> c = Catalog::Open(db.string());
   REQUIRE(c.ok());
   e.catalog = *std::move(c);
-  for (const char* name : kKnown) {
+  for (const char* name : testing::kKnownPhotos) {
     const fs::path path = TestdataDir() / "known" / name;
     absl::StatusOr<EnrollResult> r = e.catalog->EnrollFile(
         {.case_id = "K", .label = "", .source_note = "", .operator_name = "test"}, path.string());
@@ -83,7 +80,7 @@ TEST_CASE("Padded, cropped, rotated and screenshotted copies match through the r
                                 "rot4", "rot10", "screenshot"}) {
     const bench::Transform& t = TransformNamed(transform);
     int index = 0, plain_found = 0;
-    for (const char* name : kKnown) {
+    for (const char* name : testing::kKnownPhotos) {
       const std::vector<uint8_t> query = EditedCopy(e, name, t, index++);
       INFO(transform << " of " << name);
       absl::StatusOr<MatchResult> r = e.catalog->MatchBytes(query);

@@ -5,6 +5,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "hashwatch/signal_type.h"
 #include "index/index_hit.h"
 #include "match/local_verifier.h"
 #include "signals/local_features.h"
@@ -27,10 +28,10 @@ std::vector<std::pair<const std::vector<uint8_t>*, int>> Codes(const Signal& pdq
   return out;
 }
 
-int Hamming(const Signal& pdq, const std::array<uint8_t, 32>& code) {
-  int d = 0;
-  for (size_t i = 0; i < 32; ++i) d += __builtin_popcount(pdq.hash[i] ^ code[i]);
-  return d;
+// Two PDQ codes' distance, as the pdq signal type defines it.
+int PdqDistance(absl::Span<const uint8_t> a, absl::Span<const uint8_t> b) {
+  static const SignalType* const pdq = FindSignalType("pdq");
+  return pdq->Distance(a, b);
 }
 
 }  // namespace
@@ -154,7 +155,7 @@ std::vector<Match> MatchPhoto(const PhotoQuery& query, const CandidateSource& so
       }
       std::array<uint8_t, 32> known{};
       int distance = kPdqCodeBits;
-      if (source.KnownCode(item, known.data())) distance = Hamming(*query.pdq, known);
+      if (source.KnownCode(item, known.data())) distance = PdqDistance(query.pdq->hash, known);
       order.push_back({distance, item, 0, true, score});
     }
   }
@@ -203,8 +204,7 @@ std::vector<Match> MatchPhoto(const PhotoQuery& query, const CandidateSource& so
           absl::StatusOr<std::array<uint8_t, 32>> aligned =
               query.aligned_pdq(looks[l].view, v.affine, theirs->width, theirs->height);
           if (!aligned.ok()) continue;
-          int d = 0;
-          for (size_t i = 0; i < 32; ++i) d += __builtin_popcount((*aligned)[i] ^ known[i]);
+          const int d = PdqDistance(*aligned, known);
           if (d > kAlignedThreshold &&
               !(v.spread >= kOverlaySpread && v.inliers >= kOverlayInlierFactor * mo.min_inliers)) {
             continue;
