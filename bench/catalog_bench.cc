@@ -68,7 +68,8 @@ int Fill(const std::string& db, int64_t n, int64_t chunk, uint64_t seed) {
     ImportRequest request{.case_id = "bench-" + std::to_string(done / chunk),
                           .label = "synthetic",
                           .source_name = "bench",
-                          .operator_name = "hashwatch-bench"};
+                          .operator_name = "hashwatch-bench",
+                          .max_hashes = ImportRequest().max_hashes};
     absl::StatusOr<ImportResult> result = (*catalog)->ImportHashes(request, in);
     if (!result.ok()) {
       std::fprintf(stderr, "import: %s\n", std::string(result.status().message()).c_str());

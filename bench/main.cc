@@ -31,6 +31,10 @@ constexpr const char* kUsage =
     "        [--threads 2] [--kinds ivf-flat,ivf-sq8,ivf-fp16,hnsw]\n"
     "                        embedding index build time, memory, batched queries/s\n"
     "                        and recall@10 against exact search, per index kind\n"
+    "  load [--threads 2] [--seconds 60] [--items 1000000] [--db FILE] [--json FILE]\n"
+    "                        scans against a catalog while cases are enrolled and\n"
+    "                        withdrawn: throughput, latency, lost enrolments and\n"
+    "                        matches of withdrawn cases\n"
     "\n"
     "Run 'hashwatch-bench COMMAND --help' for a command's options.\n";
 
@@ -48,6 +52,7 @@ int main(int argc, char** argv) {
   if (cmd == "video") return hashwatch::bench::RunVideoBench(argc - 1, argv + 1);
   if (cmd == "robustness") return hashwatch::bench::RunRobustnessBench(argc - 1, argv + 1);
   if (cmd == "float-index") return hashwatch::bench::RunFloatIndexBench(argc - 1, argv + 1);
+  if (cmd == "load") return hashwatch::bench::RunLoadBench(argc - 1, argv + 1);
   std::fprintf(stderr, "hashwatch-bench: unknown command '%s'\n\n%s", argv[1], kUsage);
   return 2;
 }

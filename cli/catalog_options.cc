@@ -2,7 +2,9 @@
 
 #include <cstdio>
 
+#include "absl/strings/str_split.h"
 #include "hashwatch/embedding.h"
+#include "hashwatch/text.h"
 
 namespace hashwatch::cli {
 
@@ -12,21 +14,33 @@ void AddDbOption(CLI::App* cmd, std::string& db) {
       ->type_name("FILE");
 }
 
+namespace {
+
+// A CLI11 check that asks the engine: the option is refused with the
+// engine's own message, so the command line and the library agree.
+CLI::Validator EngineCheck(absl::Status (*check)(const std::string&), const char* name) {
+  return CLI::Validator(
+      [check](std::string& value) {
+        absl::Status s = check(value);
+        return s.ok() ? std::string() : std::string(s.message());
+      },
+      "", name);
+}
+
+}  // namespace
+
 void AddOperatorOption(CLI::App* cmd, std::string& operator_name) {
   cmd->add_option("--operator", operator_name,
-                  "Who is doing this, for the audit log (default: your login name)")
-      ->type_name("NAME");
+                  "Who is doing this, for the audit log (default: your login name); up to 100 "
+                  "bytes, no control characters")
+      ->type_name("NAME")
+      ->check(EngineCheck(&ValidateOperatorName, "OperatorName"));
 }
 
 void AddCaseOption(CLI::App* cmd, std::string& case_id, const std::string& help, bool required) {
   CLI::Option* opt = cmd->add_option("--case", case_id, help)
                          ->type_name("ID")
-                         ->check(CLI::Validator(
-                             [](std::string& id) {
-                               absl::Status s = ValidateCaseId(id);
-                               return s.ok() ? std::string() : std::string(s.message());
-                             },
-                             "", "CaseId"));
+                         ->check(EngineCheck(&ValidateCaseId, "CaseId"));
   if (required) opt->required();
 }
 
@@ -56,8 +70,14 @@ bool ApplyEmbeddingOptions(const std::string& command, const EmbeddingArgs& args
 }
 
 void ReportError(const std::string& command, const absl::Status& status) {
-  std::fprintf(stderr, "hashwatch %s: %s\n", command.c_str(),
-               std::string(status.message()).c_str());
+  // Messages may quote file names and list lines: each line is shown through
+  // PrintableText, so no control character reaches the terminal raw.
+  std::string shown;
+  for (absl::string_view line : absl::StrSplit(status.message(), '\n')) {
+    if (!shown.empty()) shown += '\n';
+    shown += PrintableText(std::string_view(line.data(), line.size()));
+  }
+  std::fprintf(stderr, "hashwatch %s: %s\n", command.c_str(), shown.c_str());
 }
 
 std::unique_ptr<Catalog> OpenCatalogOrReport(const std::string& command, const std::string& db,

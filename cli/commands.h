@@ -21,6 +21,7 @@ void RegisterWithdrawCommand(CLI::App& app, int& exit_code);  // withdraw_comman
 void RegisterExportCommand(CLI::App& app, int& exit_code);    // export_command.cc
 void RegisterImportCommand(CLI::App& app, int& exit_code);    // import_command.cc
 void RegisterStatsCommand(CLI::App& app, int& exit_code);     // stats_command.cc
+void RegisterVerifyCommand(CLI::App& app, int& exit_code);    // verify_command.cc
 
 }  // namespace hashwatch::cli
 

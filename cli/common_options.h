@@ -21,6 +21,9 @@ void AddFormatOption(CLI::App* cmd, OutputFormat& format, bool allow_table);
 void AddJobsOption(CLI::App* cmd, int& jobs);
 // PATH... (required): files or folders, '-' for paths on stdin (input_paths.h)
 void AddPathsOption(CLI::App* cmd, std::vector<std::string>& paths);
+// A number from lo to hi; unlike CLI::Range, NaN and infinities are refused
+// (NaN passes every comparison, and would reach a conversion to an integer).
+CLI::Validator FiniteRange(double lo, double hi);
 // --max-megapixels, --max-bytes
 void AddLimitOptions(CLI::App* cmd, DecodeLimits& limits);
 

@@ -5,6 +5,7 @@
 
 #include "catalog_options.h"
 #include "commands.h"
+#include "hashwatch/text.h"
 
 namespace hashwatch::cli {
 namespace {
@@ -33,7 +34,7 @@ int RunExport(const ExportArgs& args) {
   }
   std::fprintf(stderr, "exported %lld hash(es) of %lld case(s) to %s\n",
                static_cast<long long>(result->hashes), static_cast<long long>(result->cases),
-               options.destination.c_str());
+               PrintableText(options.destination).c_str());
   if (result->videos_left_out > 0) {
     std::fprintf(stderr, "%lld video(s) not in this list: export each with --video-item N (vPDQ)\n",
                  static_cast<long long>(result->videos_left_out));

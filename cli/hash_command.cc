@@ -169,7 +169,7 @@ void RegisterHashCommand(CLI::App& app, int& exit_code) {
       ->capture_default_str();
   cmd->add_option("--interval", args->interval,
                   "Videos: seconds of the timeline between sampled frames (0: every frame)")
-      ->check(CLI::Range(0.0, 3600.0))
+      ->check(FiniteRange(0.0, 3600.0))
       ->capture_default_str();
   cmd->add_flag("--views", args->views,
                 "Images: also hash the picture inside borders, pictures inside a screenshot and "

@@ -15,6 +15,7 @@ struct ImportArgs {
   std::string label;
   std::string operator_name;
   std::string in;
+  int64_t max_hashes = ImportRequest().max_hashes;
 };
 
 int RunImport(const ImportArgs& args) {
@@ -23,7 +24,8 @@ int RunImport(const ImportArgs& args) {
   ImportRequest request{.case_id = args.case_id,
                         .label = args.label,
                         .source_name = args.in == "-" ? "stdin" : args.in,
-                        .operator_name = args.operator_name};
+                        .operator_name = args.operator_name,
+                        .max_hashes = args.max_hashes};
   absl::StatusOr<ImportResult> result = args.in == "-"
                                             ? catalog->ImportHashes(request, std::cin)
                                             : catalog->ImportHashesFromFile(request, args.in);
@@ -60,8 +62,11 @@ void RegisterImportCommand(CLI::App& app, int& exit_code) {
       "  vpdq   Meta's vPDQ frames 'frame_number,quality,pdq_hex,timestamp': one video,\n"
       "         stored as one item with a hash per frame (needs --case)\n"
       "Blank lines and lines starting with '#' are skipped. Bad lines are listed with\n"
-      "their line numbers and nothing is imported. A hash already in its case is\n"
-      "skipped. Hashes with quality below 50 are stored but will not match.\n"
+      "their line numbers and nothing is imported. A line over 64 KiB, or more hashes\n"
+      "than --max-hashes, refuses the whole list. Labels and case ids that CSV export\n"
+      "wrote with a leading apostrophe (against spreadsheet formulas) lose it again.\n"
+      "A hash already in its case is skipped. Hashes with quality below 50 are stored\n"
+      "but will not match.\n"
       "Exit status: 0 imported, 1 the list was refused (nothing imported), 2 usage error\n"
       "or no usable catalog.\n"
       "Example: hashwatch import --db cases.db --case 2024-0113 hashes.txt\n"
@@ -70,6 +75,11 @@ void RegisterImportCommand(CLI::App& app, int& exit_code) {
   AddCaseOption(cmd, args->case_id, "Put every hash into this case", /*required=*/false);
   cmd->add_option("--label", args->label, "Label for a case the import creates")->type_name("TEXT");
   AddOperatorOption(cmd, args->operator_name);
+  cmd->add_option("--max-hashes", args->max_hashes,
+                  "Refuse a list with more hashes than this (the list is checked whole in "
+                  "memory before anything is stored, about 80 bytes a hash)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   cmd->add_option("in", args->in, "The hash list; '-' reads stdin")->required()->type_name("IN");
   cmd->callback([args, &exit_code] { exit_code = RunImport(*args); });
 }

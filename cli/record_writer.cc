@@ -2,21 +2,9 @@
 
 #include <algorithm>
 
+#include "hashwatch/text.h"
+
 namespace hashwatch::cli {
-namespace {
-
-std::string CsvQuote(const std::string& s) {
-  if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
-  std::string q = "\"";
-  for (char c : s) {
-    if (c == '"') q += '"';
-    q += c;
-  }
-  return q + "\"";
-}
-
-}  // namespace
-
 RecordWriter::RecordWriter(OutputFormat format, std::vector<std::string> columns, std::FILE* out)
     : format_(format), columns_(std::move(columns)), out_(out) {}
 
@@ -24,8 +12,13 @@ RecordWriter::~RecordWriter() {
   if (format_ != OutputFormat::kTable) return;
   std::vector<size_t> width(columns_.size());
   for (size_t c = 0; c < columns_.size(); ++c) width[c] = columns_[c].size();
-  for (const auto& row : table_rows_) {
-    for (size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], row[c].size());
+  // Cells are shown through PrintableText: a file name holding an escape
+  // sequence must not drive the staff's terminal.
+  for (auto& row : table_rows_) {
+    for (size_t c = 0; c < row.size(); ++c) {
+      row[c] = PrintableText(row[c]);
+      width[c] = std::max(width[c], row[c].size());
+    }
   }
   auto print_row = [&](const std::vector<std::string>& row) {
     for (size_t c = 0; c < row.size(); ++c) {
@@ -52,19 +45,27 @@ std::string RecordWriter::Cell(const Record& record, const std::string& column) 
   return Dump(*it);
 }
 
+std::string RecordWriter::CsvCell(const Record& record, const std::string& column) const {
+  auto it = record.find(column);
+  if (it == record.end() || it->is_null()) return "";
+  // Numbers and booleans as they are (a negative number is not a formula).
+  if (it->is_number() || it->is_boolean()) return Dump(*it);
+  return CsvField(Cell(record, column));
+}
+
 void RecordWriter::Write(const Record& record) {
   switch (format_) {
     case OutputFormat::kJsonl: std::fprintf(out_, "%s\n", Dump(record).c_str()); break;
     case OutputFormat::kCsv: {
       if (!header_written_) {
         for (size_t c = 0; c < columns_.size(); ++c) {
-          std::fprintf(out_, "%s%s", c ? "," : "", CsvQuote(columns_[c]).c_str());
+          std::fprintf(out_, "%s%s", c ? "," : "", CsvField(columns_[c]).c_str());
         }
         std::fputc('\n', out_);
         header_written_ = true;
       }
       for (size_t c = 0; c < columns_.size(); ++c) {
-        std::fprintf(out_, "%s%s", c ? "," : "", CsvQuote(Cell(record, columns_[c])).c_str());
+        std::fprintf(out_, "%s%s", c ? "," : "", CsvCell(record, columns_[c]).c_str());
       }
       std::fputc('\n', out_);
       break;

@@ -1,5 +1,7 @@
 // RecordWriter: prints result records (one per input, or one per match) as
-// JSON lines, CSV (RFC 4180, header first) or an aligned text table.
+// JSON lines, CSV (RFC 4180, header first; text a spreadsheet would run as a
+// formula gets a leading apostrophe, hashwatch/text.h) or an aligned text
+// table (control characters and bytes that are not UTF-8 shown escaped).
 // Every command prints through it, so the formats behave the same everywhere.
 // Not thread-safe: call from one thread.
 #ifndef HASHWATCH_CLI_RECORD_WRITER_H_
@@ -31,6 +33,7 @@ class RecordWriter {
 
  private:
   std::string Cell(const Record& record, const std::string& column) const;
+  std::string CsvCell(const Record& record, const std::string& column) const;
 
   OutputFormat format_;
   std::vector<std::string> columns_;

@@ -27,6 +27,9 @@ struct ScanArgs {
   OutputFormat format = OutputFormat::kJsonl;
   int jobs = DefaultJobs();
   DecodeLimits limits;
+  bool isolate = false;
+  double worker_memory_mb = IsolationOptions().memory_limit_bytes / double{1 << 20};
+  double file_seconds = 0;
   std::vector<std::string> paths;
 };
 
@@ -122,6 +125,14 @@ int RunScan(ScanArgs args) {
   args.match.verify = !args.no_verify;
   CatalogOptions options;
   options.limits = args.limits;
+  if (args.isolate) {
+    options.isolation = IsolationOptions{
+        .workers = args.jobs,
+        .memory_limit_bytes = static_cast<int64_t>(args.worker_memory_mb * (1 << 20)),
+        .time_limit_seconds = args.file_seconds,
+        .worker_path = "",
+        .verification_pixels = true};
+  }
   if (!ApplyEmbeddingOptions("scan", args.embedding, &options)) return kExitUsage;
   std::unique_ptr<Catalog> catalog =
       OpenCatalogOrReport("scan", args.db, /*create=*/false, options);
@@ -216,6 +227,11 @@ void RegisterScanCommand(CLI::App& app, int& exit_code) {
       "\"signal\":\"pdq\",\"distance\":N,\"variant\":...}]} (\"matches\":[] for none, \"error\" "
       "for\n"
       "a file that could not be read); csv/table: one row per match.\n"
+      "With --isolate each file is read, decoded and hashed in a worker process\n"
+      "(hashwatch-worker, one per job): a file that crashes, hangs or exhausts a\n"
+      "decoder gets an error saying so (signal, time limit, memory limit) and the scan\n"
+      "goes on, in order. It costs some throughput (docs/benchmarks.md): use it on\n"
+      "crawled content from unknown sources.\n"
       "The run (not each file) is recorded in the audit log.\n"
       "Exit status: 0 all files scanned (matched or not), 1 some could not be read,\n"
       "2 usage error or no usable catalog.\n"
@@ -261,6 +277,17 @@ void RegisterScanCommand(CLI::App& app, int& exit_code) {
   AddFormatOption(cmd, args->format, /*allow_table=*/true);
   AddJobsOption(cmd, args->jobs);
   AddLimitOptions(cmd, args->limits);
+  cmd->add_flag("--isolate", args->isolate,
+                "Read, decode and hash each file in a worker process, so that a decoder crash, "
+                "hang or memory exhaustion costs that file only");
+  cmd->add_option("--worker-memory", args->worker_memory_mb,
+                  "With --isolate: each worker's address-space limit, in MiB")
+      ->check(FiniteRange(64.0, 1024.0 * 1024))
+      ->capture_default_str();
+  cmd->add_option("--file-seconds", args->file_seconds,
+                  "With --isolate: wall-clock seconds one file may take before its worker is "
+                  "killed (default: --max-decode-seconds + 60)")
+      ->check(FiniteRange(0.1, 7 * 24 * 3600.0));
   AddPathsOption(cmd, args->paths);
   cmd->callback([args, &exit_code] { exit_code = RunScan(*args); });
 }

@@ -109,6 +109,17 @@ TEST_CASE("Create refuses unknown signal types and bad limits") {
   options.signals = {"pdq"};
   options.limits.max_pixels = 0;
   CHECK_FALSE(ImageHasher::Create(options).ok());
+  // Issue 9: limits the decoders cannot honour (an image size over 2 GiB
+  // overflowed an int) are refused, not wrapped.
+  options.limits = DecodeLimits();
+  options.limits.max_bytes = 3'000'000'000;
+  absl::StatusOr<ImageHasher> huge = ImageHasher::Create(options);
+  CHECK(huge.status().code() == absl::StatusCode::kInvalidArgument);
+  CHECK_THAT(std::string(huge.status().message()), Catch::Contains("max_bytes"));
+  options.limits.max_bytes = kMaxImageBytesLimit;
+  CHECK(ImageHasher::Create(options).ok());
+  options.limits.max_video_seconds = std::numeric_limits<double>::quiet_NaN();
+  CHECK_FALSE(ImageHasher::Create(options).ok());
 }
 
 TEST_CASE("Digests alone need no decoding, so they work on any file") {
@@ -123,7 +134,7 @@ TEST_CASE("Digests alone need no decoding, so they work on any file") {
   CHECK(r->signals.size() == 1);
 }
 
-TEST_CASE("One hasher is safe to share between threads") {
+TEST_CASE("One hasher is safe to share between threads", "[concurrency]") {
   HashOptions options;
   options.signals = {"pdq", "phash"};
   options.variants = true;

@@ -34,9 +34,7 @@ ImageHasher::ImageHasher(HashOptions options, std::vector<const SignalType*> typ
 
 absl::StatusOr<ImageHasher> ImageHasher::Create(const HashOptions& options) {
   if (options.signals.empty()) return absl::InvalidArgumentError("no signal types requested");
-  if (options.limits.max_pixels <= 0 || options.limits.max_bytes <= 0) {
-    return absl::InvalidArgumentError("limits must be positive");
-  }
+  if (absl::Status s = ValidateDecodeLimits(options.limits); !s.ok()) return s;
   std::vector<const SignalType*> types;
   for (const std::string& name : options.signals) {
     const SignalType* t = FindSignalType(name);
@@ -69,8 +67,8 @@ absl::StatusOr<ImageSignals> ImageHasher::HashBytes(absl::Span<const uint8_t> by
   if (needs_pixels_) {
     absl::StatusOr<DecodedImage> decoded =
         media::DecodeImage(bytes, options_.limits, working_side_,
-                          /*keep_aspect=*/options_.local_features,
-                          options_.embedding ? options_.embedding->colour_side() : 0);
+                           /*keep_aspect=*/options_.local_features,
+                           options_.embedding ? options_.embedding->colour_side() : 0);
     if (!decoded.ok()) return decoded.status();
     image = std::make_unique<DecodedImage>(*std::move(decoded));
     out.width = image->width;

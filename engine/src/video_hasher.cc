@@ -232,6 +232,7 @@ absl::StatusOr<VideoHasher> VideoHasher::Create(const VideoOptions& options) {
   if (options.border_window < 1) {
     return absl::InvalidArgumentError("the border window must be at least one sample");
   }
+  if (absl::Status s = ValidateDecodeLimits(options.limits); !s.ok()) return s;
   if (absl::StatusOr<signals::FileDigests> d = signals::FileDigests::Create(options.digests);
       !d.ok()) {
     return d.status();

@@ -15,7 +15,8 @@ namespace {
 using testing::TempDir;
 using testing::TestdataDir;
 
-TEST_CASE("Matchers on many threads see every completed enrolment and withdrawal", "[catalog]") {
+TEST_CASE("Matchers on many threads see every completed enrolment and withdrawal",
+          "[catalog][concurrency]") {
   TempDir dir;
   absl::StatusOr<std::unique_ptr<Catalog>> opened = Catalog::Open((dir.path() / "c.db").string());
   REQUIRE(opened.ok());

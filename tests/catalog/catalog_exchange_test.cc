@@ -19,7 +19,11 @@ std::unique_ptr<Catalog> OpenOrDie(const fs::path& path) {
 }
 
 ImportRequest Request(const std::string& case_id, const std::string& source = "list.txt") {
-  return {.case_id = case_id, .label = "", .source_name = source, .operator_name = "tester"};
+  return {.case_id = case_id,
+          .label = "",
+          .source_name = source,
+          .operator_name = "tester",
+          .max_hashes = ImportRequest().max_hashes};
 }
 
 absl::StatusOr<ImportResult> Import(Catalog& c, const std::string& text, const ImportRequest& req) {
@@ -58,8 +62,13 @@ TEST_CASE("Exported hash lists import into another catalog and match there", "[c
   CHECK(csv.rfind("pdq_hex,quality,case,label\n" + hexes[0] + ",,\"case,1\",\n", 0) == 0);
 
   auto b = OpenOrDie(dir.path() / "b.db");
-  absl::StatusOr<ImportResult> back = b->ImportHashesFromFile(
-      {.case_id = "", .label = "", .source_name = "", .operator_name = ""}, out.string());
+  absl::StatusOr<ImportResult> back =
+      b->ImportHashesFromFile({.case_id = "",
+                               .label = "",
+                               .source_name = "",
+                               .operator_name = "",
+                               .max_hashes = ImportRequest().max_hashes},
+                              out.string());
   INFO(back.status().ToString());
   REQUIRE(back.ok());
   CHECK(back->format == "csv");
@@ -88,6 +97,116 @@ TEST_CASE("Exported hash lists import into another catalog and match there", "[c
             .code() == absl::StatusCode::kNotFound);
   CHECK(testing::SqlInt(dir.path() / "a.db",
                         "SELECT count(*) FROM audit_log WHERE action = 'export'") == 2);
+}
+
+// Issue 9: labels (chosen by whoever submitted a list) were exported as they
+// are, and a partner opening the CSV in a spreadsheet ran them as formulas.
+TEST_CASE("Exported labels cannot run as spreadsheet formulas and still import unchanged",
+          "[catalog]") {
+  TempDir dir;
+  std::mt19937_64 rng(3);
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"f1", "=HYPERLINK(\"http://x\",\"y\")"},
+      {"f2", "+1+cmd|' /C calc'!A0"},
+      {"f3", "-2+3"},
+      {"f4", "@SUM(1)"},
+      {"f5", "'=already quoted"},
+      {"-6", "plain label"},
+  };
+  auto a = OpenOrDie(dir.path() / "a.db");
+  std::string list = "pdq_hex,quality,case,label\n";
+  for (const auto& [id, label] : cases) {
+    std::string quoted;
+    for (char c : label) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+    list += testing::RandomPdqHex(rng) + ",90," + id + ",\"" + quoted + "\"\n";
+  }
+  // The list itself is written the unsafe way a partner might: fields taken
+  // as they are (only "'=already quoted" carries an apostrophe on purpose,
+  // and import reads it as the label "=already quoted").
+  REQUIRE(Import(*a, list, Request("")).ok());
+  std::ostringstream out;
+  REQUIRE(a->ExportHashes({.case_id = "", .operator_name = "", .destination = "mem"}, out).ok());
+  std::istringstream lines(out.str());
+  std::string line;
+  std::getline(lines, line);  // header
+  int rows = 0;
+  while (std::getline(lines, line)) {
+    ++rows;
+    // After the hash and the quality, no field starts with a formula character.
+    const std::string rest = line.substr(line.find(',', 65) + 1);
+    for (char bad : {'=', '+', '-', '@'}) {
+      CHECK(rest.find(std::string(",") + bad) == std::string::npos);
+      CHECK(rest.find(std::string(",\"") + bad) == std::string::npos);
+      CHECK(rest.front() != bad);
+    }
+  }
+  CHECK(rows == 6);
+  CHECK_THAT(out.str(), Catch::Contains("'-6,plain label") &&
+                            Catch::Contains(",f1,\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\"") &&
+                            Catch::Contains(",f3,'-2+3"));
+
+  // Read back into another catalog, every case id and label is what it was.
+  auto b = OpenOrDie(dir.path() / "b.db");
+  REQUIRE(Import(*b, out.str(), Request("")).ok());
+  std::ostringstream again;
+  REQUIRE(b->ExportHashes({.case_id = "", .operator_name = "", .destination = "mem"}, again).ok());
+  CHECK(again.str() == out.str());
+  CHECK(testing::SqlText(dir.path() / "b.db", "SELECT label FROM cases WHERE id = 'f1'") ==
+        "=HYPERLINK(\"http://x\",\"y\")");
+  CHECK(testing::SqlText(dir.path() / "b.db", "SELECT label FROM cases WHERE id = 'f5'") ==
+        "=already quoted");
+  CHECK(testing::SqlInt(dir.path() / "b.db", "SELECT count(*) FROM cases WHERE id = '-6'") == 1);
+}
+
+// Issue 9: the audit entry was committed before the rename that publishes the
+// export, so a failed rename left a record of an export that never happened
+// (and the folder was not synced after the rename).
+TEST_CASE("An export that cannot be put in place leaves no file, no temporary and no audit entry",
+          "[catalog]") {
+  TempDir dir;
+  std::mt19937_64 rng(5);
+  auto a = OpenOrDie(dir.path() / "a.db");
+  REQUIRE(Import(*a, testing::RandomPdqHex(rng) + "\n", Request("c")).ok());
+  const int64_t entries = a->Stats()->audit_entries;
+  // The destination is a folder that is not empty: rename(2) fails.
+  const fs::path occupied = dir.path() / "occupied";
+  fs::create_directories(occupied / "inside");
+  absl::StatusOr<ExportResult> r = a->ExportHashesToFile({}, occupied.string());
+  CHECK(r.status().code() == absl::StatusCode::kUnavailable);
+  CHECK_THAT(std::string(r.status().message()), Catch::Contains("cannot put the export in place"));
+  CHECK(a->Stats()->audit_entries == entries);
+  size_t files = 0;
+  for ([[maybe_unused]] const auto& e : fs::directory_iterator(dir.path())) ++files;
+  CHECK(files == 4);  // a.db, its -wal and -shm, and the folder: no temporary left
+  // A good destination gets its file and one entry.
+  REQUIRE(a->ExportHashesToFile({}, (dir.path() / "ok.csv").string()).ok());
+  CHECK(a->Stats()->audit_entries == entries + 1);
+}
+
+// Issue 9: a list was read whole into memory with no limit.
+TEST_CASE("Hash lists over the line or hash limit are refused without being read whole",
+          "[catalog]") {
+  TempDir dir;
+  std::mt19937_64 rng(9);
+  auto c = OpenOrDie(dir.path() / "c.db");
+  std::string four;
+  for (int i = 0; i < 4; ++i) four += testing::RandomPdqHex(rng) + "\n";
+  ImportRequest small = Request("c");
+  small.max_hashes = 3;
+  absl::StatusOr<ImportResult> many = Import(*c, four, small);
+  CHECK(many.status().code() == absl::StatusCode::kResourceExhausted);
+  CHECK_THAT(std::string(many.status().message()), Catch::Contains("more than 3 hashes"));
+  small.max_hashes = 4;
+  CHECK(Import(*c, four, small).ok());
+
+  // One endless line: refused after the first 64 KiB, the rest never read.
+  std::string endless = "pdq_hex,quality,case,label\n" + std::string(1 << 20, 'a');
+  std::istringstream in(endless);
+  absl::StatusOr<ImportResult> long_line = c->ImportHashes(Request(""), in);
+  CHECK(long_line.status().code() == absl::StatusCode::kInvalidArgument);
+  CHECK_THAT(std::string(long_line.status().message()), Catch::Contains("line 2 is longer than"));
+  CHECK(in.tellg() < (1 << 17));
+  CHECK(c->Stats()->items == 4);
 }
 
 TEST_CASE("A list with a bad line imports nothing at all", "[catalog]") {

@@ -1,6 +1,9 @@
 // Catalog: enrol, match (with dihedral variants), withdraw, reopen, privacy.
 #include "hashwatch/catalog.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <map>
 #include <opencv2/imgcodecs.hpp>
@@ -8,6 +11,7 @@
 
 #include "catalog/catalog_schema.h"
 #include "catalog_fixtures.h"
+#include "hashwatch/text.h"
 
 namespace hashwatch {
 namespace {
@@ -365,6 +369,7 @@ TEST_CASE("Opening refuses what is not a usable catalog", "[catalog]") {
   CHECK_FALSE(fs::exists(dir.path() / "none.db"));
 
   testing::WriteFileText(dir.path() / "text.db", "hello, this is not a database at all........");
+  fs::permissions(dir.path() / "text.db", fs::perms::owner_read | fs::perms::owner_write);
   absl::StatusOr<std::unique_ptr<Catalog>> text = Catalog::Open((dir.path() / "text.db").string());
   CHECK(text.status().code() == absl::StatusCode::kFailedPrecondition);
   CHECK_THAT(std::string(text.status().message()), Catch::Contains("not a hashwatch catalog"));
@@ -372,6 +377,7 @@ TEST_CASE("Opening refuses what is not a usable catalog", "[catalog]") {
   // Another application's SQLite file.
   const fs::path other = dir.path() / "other.db";
   REQUIRE(testing::SqlExec(other, "CREATE TABLE t (x)"));
+  fs::permissions(other, fs::perms::owner_read | fs::perms::owner_write);
   absl::StatusOr<std::unique_ptr<Catalog>> foreign = Catalog::Open(other.string());
   CHECK(foreign.status().code() == absl::StatusCode::kFailedPrecondition);
   CHECK_THAT(std::string(foreign.status().message()), Catch::Contains("not a hashwatch catalog"));
@@ -383,6 +389,82 @@ TEST_CASE("Opening refuses what is not a usable catalog", "[catalog]") {
   absl::StatusOr<std::unique_ptr<Catalog>> future = Catalog::Open(newer.string());
   CHECK(future.status().code() == absl::StatusCode::kFailedPrecondition);
   CHECK_THAT(std::string(future.status().message()), Catch::Contains("newer"));
+}
+
+// Issue 9: the operator name went into the audit log unchecked, so a name
+// holding terminal escapes or line breaks forged or garbled its entries.
+TEST_CASE("Operator names are checked before anything is written", "[catalog]") {
+  TempDir dir;
+  auto catalog = OpenOrDie(dir.path() / "c.db");
+  EnrollKnown(*catalog);
+  const int64_t entries = catalog->Stats()->audit_entries;
+  for (const std::string& bad :
+       {std::string("mallory\x1b[2J"), std::string("a\nforged entry"),
+        std::string("\xc2\x9b"
+                    "31m"),
+        std::string("\xff\xfe"), std::string(" alice"), std::string(101, 'x')}) {
+    INFO(PrintableText(bad));
+    CHECK(ValidateOperatorName(bad).code() == absl::StatusCode::kInvalidArgument);
+    CHECK(catalog->Withdraw("K", bad).status().code() == absl::StatusCode::kInvalidArgument);
+    CHECK(catalog
+              ->EnrollBytes({.case_id = "K2", .label = "", .source_note = "", .operator_name = bad},
+                            testing::ReadFileBytes(TestdataDir() / "known" / "coffee.jpg"))
+              .status()
+              .code() == absl::StatusCode::kInvalidArgument);
+  }
+  CHECK(catalog->Stats()->audit_entries == entries);
+  CHECK(catalog->Stats()->cases_open == 1);
+  // Names in any script are fine.
+  CHECK(ValidateOperatorName("김지우").ok());
+  CHECK(ValidateOperatorName("o'brien@centre-3").ok());
+  CHECK(catalog->Withdraw("K", "김지우").ok());
+}
+
+// Issue 9: an existing catalog used to be checked by name (stat) and then
+// opened by SQLite, following symlinks and whatever its owner and mode.
+TEST_CASE(
+    "An existing catalog is refused through a symlink or when others could read or replace it",
+    "[catalog]") {
+  TempDir dir;
+  const fs::path db = dir.path() / "c.db";
+  { EnrollKnown(*OpenOrDie(db)); }
+  const std::vector<uint8_t> before = testing::ReadFileBytes(db);
+
+  // A symlink, even to a sound catalog of this user's: it could be re-pointed
+  // between the check and the open, or point at someone else's file.
+  const fs::path link = dir.path() / "link.db";
+  fs::create_symlink(db, link);
+  absl::StatusOr<std::unique_ptr<Catalog>> via_link = Catalog::Open(link.string());
+  CHECK(via_link.status().code() == absl::StatusCode::kFailedPrecondition);
+  CHECK_THAT(std::string(via_link.status().message()), Catch::Contains("symbolic link"));
+
+  // Group- or world-readable: another user could read the hashes and labels.
+  fs::permissions(db, fs::perms::group_read | fs::perms::others_read, fs::perm_options::add);
+  absl::StatusOr<std::unique_ptr<Catalog>> readable = Catalog::Open(db.string());
+  CHECK(readable.status().code() == absl::StatusCode::kPermissionDenied);
+  CHECK_THAT(std::string(readable.status().message()), Catch::Contains("chmod 600"));
+  fs::permissions(db, fs::perms::owner_read | fs::perms::owner_write);
+
+  // Owned by another user (needs root to arrange).
+  if (::geteuid() == 0) {
+    REQUIRE(::chown(db.c_str(), 65534, 65534) == 0);
+    absl::StatusOr<std::unique_ptr<Catalog>> foreign_owner = Catalog::Open(db.string());
+    CHECK(foreign_owner.status().code() == absl::StatusCode::kPermissionDenied);
+    CHECK_THAT(std::string(foreign_owner.status().message()), Catch::Contains("user id 65534"));
+    REQUIRE(::chown(db.c_str(), 0, 0) == 0);
+  } else {
+    WARN("not root: the other-owner refusal is not exercised");
+  }
+  // A FIFO in the catalog's place is refused at once (never waits for a writer).
+  const fs::path fifo = dir.path() / "fifo.db";
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  absl::StatusOr<std::unique_ptr<Catalog>> pipe = Catalog::Open(fifo.string());
+  CHECK(pipe.status().code() == absl::StatusCode::kFailedPrecondition);
+
+  // None of the refusals touched the catalog; as its owner, closed to others,
+  // by its real path, it opens.
+  CHECK(testing::ReadFileBytes(db) == before);
+  CHECK(OpenOrDie(db)->Stats()->items == 5);
 }
 
 }  // namespace

@@ -13,13 +13,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string Q(const fs::path& p) {
-  return ShellQuote(p);
-}
-std::string Hw() {
-  return HashwatchCommand();
-}
-
 TEST_CASE("hashwatch enroll + scan: the demo finds the edited copies and no unrelated photo",
           "[catalog][cli]") {
   TempDir dir;
@@ -78,9 +71,9 @@ TEST_CASE("hashwatch enroll + scan: the demo finds the edited copies and no unre
   CommandResult csv = RunCommand(Hw() + " scan --db " + Q(db) + " --format csv " +
                                  Q(TestdataDir() / "crawled" / "rocket_mirror.jpg"));
   REQUIRE(csv.exit_code == 0);
-  CHECK_THAT(csv.out,
-             Catch::StartsWith("path,case,item,signal,distance,variant,stage,inliers,score,query_start,"
-                               "query_end,ref_start,ref_end,frames,note,error\n"));
+  CHECK_THAT(csv.out, Catch::StartsWith(
+                          "path,case,item,signal,distance,variant,stage,inliers,score,query_start,"
+                          "query_end,ref_start,ref_end,frames,note,error\n"));
   CHECK_THAT(csv.out,
              Catch::Contains(",2024-0113," + std::to_string(item_of["rocket.jpg"]) + ",pdq,"));
   CHECK_THAT(csv.out, Catch::Contains(",flip_y,"));
@@ -193,6 +186,75 @@ TEST_CASE("hashwatch export and import round-trip and a bad list is refused whol
   CHECK(s["cases_open"] == 2);
   CHECK(s["audit_entries"] == 3);  // two imports and a scan; the refused import left none
   CHECK(RunCommand(Hw() + " stats --db " + Q(dir.path() / "none.db")).exit_code == 2);
+}
+
+// Issue 9: the operator name was never validated.
+TEST_CASE("hashwatch refuses an operator name with control characters before doing anything",
+          "[catalog][cli]") {
+  TempDir dir;
+  const fs::path db = dir.path() / "cases.db";
+  CommandResult bad = RunCommand(Hw() + " enroll --db " + Q(db) + " --case C --operator " +
+                                 "$(printf 'eve\\033[2J') " + Q(TestdataDir() / "known"));
+  CHECK(bad.exit_code == 2);
+  CHECK_THAT(bad.err, Catch::Contains("--operator") && Catch::Contains("control character"));
+  CHECK(bad.err.find('\x1b') == std::string::npos);  // the error shows it escaped
+  CHECK_FALSE(fs::exists(db));
+}
+
+// Issue 9: a catalog reached through a symlink was opened, whatever it
+// pointed at.
+TEST_CASE("hashwatch refuses a catalog through a symlink or open to other users",
+          "[catalog][cli]") {
+  TempDir dir;
+  const fs::path db = dir.path() / "cases.db";
+  REQUIRE(RunCommand(Hw() + " enroll --db " + Q(db) + " --case C " +
+                     Q(TestdataDir() / "known" / "coffee.jpg"))
+              .exit_code == 0);
+  fs::create_symlink(db, dir.path() / "link.db");
+  CommandResult link = RunCommand(Hw() + " stats --db " + Q(dir.path() / "link.db"));
+  CHECK(link.exit_code == 2);
+  CHECK_THAT(link.err, Catch::Contains("symbolic link"));
+  fs::permissions(db, fs::perms::others_read, fs::perm_options::add);
+  CommandResult readable = RunCommand(Hw() + " stats --db " + Q(db));
+  CHECK(readable.exit_code == 2);
+  CHECK_THAT(readable.err, Catch::Contains("chmod 600"));
+}
+
+// Issue 9: a decoder crash or hang took the whole scan with it.
+TEST_CASE("hashwatch scan --isolate: a crashing or hanging file costs that file only, in order",
+          "[catalog][cli][isolation]") {
+  TempDir dir;
+  const fs::path db = dir.path() / "cases.db";
+  REQUIRE(RunCommand(Hw() + " enroll --db " + Q(db) + " --case C " +
+                     Q(TestdataDir() / "known" / "coffee.jpg"))
+              .exit_code == 0);
+  const fs::path crawl = dir.path() / "crawl";
+  fs::create_directories(crawl);
+  const auto copy = ReadFileBytes(TestdataDir() / "crawled" / "coffee_q60.jpg");
+  for (const char* n : {"a.jpg", "b_crashme.jpg", "c_hangme.jpg", "d.jpg", "e_hangme.jpg"}) {
+    WriteFileBytes(crawl / n, copy);
+  }
+  WriteFileText(crawl / "f_text.jpg", "not an image");
+  CommandResult r =
+      RunCommand("HASHWATCH_WORKER_TEST_FAULT=crash:crashme,hang:hangme " + Hw() +
+                 " scan --isolate --jobs 2 --file-seconds 2 --db " + Q(db) + " " + Q(crawl));
+  INFO(r.err);
+  CHECK(r.exit_code == 1);
+  const std::vector<nlohmann::json> lines = JsonLines(r.out);
+  REQUIRE(lines.size() == 6);
+  const std::vector<std::string> expect = {"a.jpg", "b_crashme.jpg", "c_hangme.jpg",
+                                           "d.jpg", "e_hangme.jpg",  "f_text.jpg"};
+  for (size_t i = 0; i < lines.size(); ++i) {
+    CHECK(fs::path(lines[i]["path"].get<std::string>()).filename() == expect[i]);
+  }
+  for (size_t i : {0, 3}) {
+    REQUIRE(lines[i]["matches"].size() == 1);
+    CHECK(lines[i]["matches"][0]["case"] == "C");
+  }
+  CHECK_THAT(lines[1]["error"].get<std::string>(), Catch::Contains("signal 11"));
+  CHECK_THAT(lines[2]["error"].get<std::string>(), Catch::Contains("time limit"));
+  CHECK_THAT(lines[4]["error"].get<std::string>(), Catch::Contains("time limit"));
+  CHECK_THAT(lines[5]["error"].get<std::string>(), Catch::Contains("not a supported image"));
 }
 
 TEST_CASE("Every catalog command explains itself in --help", "[catalog][cli]") {

@@ -7,7 +7,17 @@
 #include <string>
 #include <vector>
 
+#include "test_support.h"
+
 namespace hashwatch::testing {
+
+// Shorthands for building command lines: a quoted path, and the CLI.
+inline std::string Q(const std::filesystem::path& p) {
+  return ShellQuote(p);
+}
+inline std::string Hw() {
+  return HashwatchCommand();
+}
 
 // One parsed JSON value per non-empty line of `out`.
 inline std::vector<nlohmann::json> JsonLines(const std::string& out) {

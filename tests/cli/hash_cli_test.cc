@@ -100,5 +100,57 @@ TEST_CASE("hash usage errors exit 2, --help exits 0") {
                            Catch::Contains("--max-megapixels") && Catch::Contains("Exit status"));
 }
 
+// Issue 9: crawled file names are attacker-chosen. A table printed them raw
+// (an ESC sequence drives the staff's terminal); CSV wrote a name beginning
+// with '=' as a formula a spreadsheet would run.
+TEST_CASE("hash output never passes a file name's control characters or formulas through") {
+  testing::TempDir tmp;
+  const auto good = testing::TestdataDir() / "known" / "coffee.jpg";
+  const std::string evil = (tmp.path() / "a\x1b]0;pwned\x07\x1b[2Jb.jpg").string();
+  testing::WriteFileBytes(evil, testing::ReadFileBytes(good));
+
+  // (hash has no table format; scan and enroll do, through the same writer)
+  const std::string db = (tmp.path() / "c.db").string();
+  REQUIRE(RunCommand(Hashwatch() + " enroll --db '" + db + "' --case C '" + good.string() + "'")
+              .exit_code == 0);
+  auto table = RunCommand(Hashwatch() + " scan --format table --db '" + db + "' -", evil + "\n");
+  CHECK(table.exit_code == 0);
+  CHECK(table.out.find('\x1b') == std::string::npos);
+  CHECK(table.out.find('\x07') == std::string::npos);
+  CHECK_THAT(table.out, Catch::Contains("a\\x1b]0;pwned\\x07\\x1b[2Jb.jpg"));
+  // JSON lines escape it by JSON's rules: the exact name is still there.
+  auto jsonl = RunCommand(Hashwatch() + " hash -", evil + "\n");
+  REQUIRE(JsonLines(jsonl.out).size() == 1);
+  CHECK(JsonLines(jsonl.out)[0]["path"] == evil);
+
+  // A name a spreadsheet would evaluate gets a leading apostrophe in CSV.
+  auto csv = RunCommand(Hashwatch() + " hash --format csv -", "=HYPERLINK(\"x\")\n-2+3\n");
+  CHECK(csv.exit_code == 1);  // neither file exists
+  std::stringstream ss(csv.out);
+  std::string header, row1, row2;
+  std::getline(ss, header);
+  std::getline(ss, row1);
+  std::getline(ss, row2);
+  CHECK_THAT(row1, Catch::StartsWith("\"'=HYPERLINK(\"\"x\"\")\","));
+  CHECK_THAT(row2, Catch::StartsWith("'-2+3,"));
+}
+
+// Issue 9: --max-bytes over 2 GiB overflowed an int in the decoders, and a
+// huge --max-megapixels a double-to-int64 conversion (undefined behaviour).
+TEST_CASE("hash refuses limits beyond what the decoders can honour") {
+  const auto a = (testing::TestdataDir() / "known" / "coffee.jpg").string();
+  auto bytes = RunCommand(Hashwatch() + " hash --max-bytes 3000000000 '" + a + "'");
+  CHECK(bytes.exit_code == 2);
+  CHECK_THAT(bytes.err, Catch::Contains("--max-bytes"));
+  auto pixels = RunCommand(Hashwatch() + " hash --max-megapixels 1e300 '" + a + "'");
+  CHECK(pixels.exit_code == 2);
+  CHECK_THAT(pixels.err, Catch::Contains("--max-megapixels"));
+  CHECK(RunCommand(Hashwatch() + " hash --max-megapixels nan '" + a + "'").exit_code == 2);
+  // The largest accepted values still work.
+  CHECK(
+      RunCommand(Hashwatch() + " hash --max-bytes 2147483647 --max-megapixels 1000000 '" + a + "'")
+          .exit_code == 0);
+}
+
 }  // namespace
 }  // namespace hashwatch

@@ -50,7 +50,8 @@ TEST_CASE("PdqDelta finds what was appended and not removed", "[index]") {
   }
 }
 
-TEST_CASE("PdqDelta readers see a consistent prefix while a writer appends", "[index]") {
+TEST_CASE("PdqDelta readers see a consistent prefix while a writer appends",
+          "[index][concurrency]") {
   std::mt19937_64 rng(22);
   const testing::Code q = testing::RandomCode(rng);
   constexpr int kRows = 2000;

@@ -20,7 +20,7 @@ TEST_CASE("TombstoneSet marks rows removed once", "[index]") {
   CHECK(set.count() == 2);
 }
 
-TEST_CASE("TombstoneSet counts concurrent inserts exactly", "[index]") {
+TEST_CASE("TombstoneSet counts concurrent inserts exactly", "[index][concurrency]") {
   TombstoneSet set(10000);
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t) {

@@ -9,8 +9,10 @@
 // readable and writable by its owner only (mode 0600).
 //
 // Durability: every write is one SQLite transaction in WAL mode with
-// synchronous=FULL; a call that returned OK is on disk and survives a kill -9
-// or a power cut; a call that failed or was interrupted leaves nothing behind.
+// synchronous=FULL: a call that returned OK has been fsync'ed, so it survives
+// a kill -9 (tested: tests/catalog/catalog_durability_test.cc) and, as far as
+// SQLite's guarantee and the disk's honouring of fsync go, a power cut (not
+// tested here); a call that failed or was interrupted leaves nothing behind.
 //
 // Matching: when the catalog opens, the PDQ hashes of every open case are
 // loaded into an exact in-memory index, which enrol, import and withdraw keep
@@ -42,6 +44,7 @@
 #include "absl/types/span.h"
 #include "hashwatch/decode_limits.h"
 #include "hashwatch/image_hasher.h"
+#include "hashwatch/isolated_hasher.h"
 #include "hashwatch/signal.h"
 #include "hashwatch/video_hasher.h"
 
@@ -53,7 +56,8 @@ using CaseId = std::string;
 // An item's number in its catalog (positive; never reused).
 using ItemId = int64_t;
 
-// OK when `case_id` can name a case: 1-200 bytes, no control characters.
+// OK when `case_id` can name a case: 1-200 bytes of UTF-8, no control
+// characters.
 // Every call taking a case id checks this; exposed so that callers can check
 // a whole batch's case before starting it.
 absl::Status ValidateCaseId(const CaseId& case_id);
@@ -61,6 +65,12 @@ absl::Status ValidateCaseId(const CaseId& case_id);
 // The operator recorded in the audit log when a call gives none: the login
 // name of the effective user (getpwuid), else $USER, else "unknown".
 std::string DefaultOperatorName();
+
+// OK when `name` may be recorded as an operator: empty (meaning
+// DefaultOperatorName()), or 1-100 bytes of UTF-8 without control characters
+// and without a leading or trailing space. Every call taking an operator
+// checks it; exposed so that a caller can check it before a long scan.
+absl::Status ValidateOperatorName(const std::string& name);
 
 struct CatalogOptions {
   // Create the file (mode 0600) when it does not exist; otherwise NotFound.
@@ -100,6 +110,13 @@ struct CatalogOptions {
   // docs/robustness.md measures what it earns. Embeddings stored by another
   // model are not indexed (CatalogStats::foreign_embeddings).
   std::shared_ptr<const EmbeddingModel> embedding;
+  // Crash isolation for MatchFile (hashwatch/isolated_hasher.h): when set,
+  // query files are read, decoded and hashed in worker processes, so a file
+  // that crashes, hangs or exhausts a decoder costs that file only (its
+  // MatchFile returns the error) and this process never decodes it. Enrolment
+  // and MatchBytes stay in process. Unset: in process (faster;
+  // docs/benchmarks.md measures the difference).
+  std::optional<IsolationOptions> isolation;
 };
 
 // Who enrols what, and where it came from.
@@ -255,6 +272,10 @@ struct ImportRequest {
   // Name of the list (e.g. its file name), kept in source notes and the log.
   std::string source_name;
   std::string operator_name;  // empty: DefaultOperatorName()
+  // At most this many hashes in the list (about 80 bytes of memory each
+  // while the list is checked, before anything is stored): more is refused
+  // with ResourceExhausted and nothing is imported.
+  int64_t max_hashes = 10'000'000;
 };
 
 struct ImportResult {
@@ -321,6 +342,29 @@ struct CatalogStats {
   // How long Open took to read the hashes and to build the index.
   double open_read_seconds = 0;
   double open_index_seconds = 0;
+};
+
+// What VerifyCatalog found.
+struct VerifyReport {
+  // True when nothing is wrong: no problems.
+  bool ok = false;
+  // What is wrong, one sentence each, naming the case, item and signal (by
+  // id) where there is one. At most 100 are listed; `problems_found` counts
+  // them all.
+  std::vector<std::string> problems;
+  int64_t problems_found = 0;
+  // What is worth knowing but not wrong: a schema version older than this
+  // build's (the next command that opens the catalog upgrades it), a check
+  // that could not run and why.
+  std::vector<std::string> notes;
+  int schema_version = 0;
+  // What was checked.
+  int64_t cases = 0;
+  int64_t items = 0;
+  int64_t signals = 0;  // stored signals, each hash parsed
+  int64_t audit_entries = 0;
+  int64_t indexed_hashes = 0;      // PDQ codes in the index built as Open builds it
+  int64_t indexed_embeddings = 0;  // with CatalogOptions::embedding
 };
 
 class Catalog {
@@ -405,6 +449,39 @@ class Catalog {
   explicit Catalog(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
+
+// Checks the catalog at `path` and says what is wrong with it, without
+// changing it: the file is opened read-only (SQLite's own -wal and -shm files
+// may appear beside a WAL catalog, as for any reader), nothing is migrated,
+// and a missing file is not created. Checked, in one read snapshot:
+// - the file: a regular file of this user's, closed to other users, reached
+//   by its real path (what Open requires);
+// - SQLite: PRAGMA integrity_check (pages, indexes, NOT NULL, CHECK and
+//   STRICT types) and foreign_key_check (items of missing cases, signals of
+//   missing items);
+// - the schema: a version this build knows, and the tables, columns, indexes
+//   and triggers (the audit log's append-only rule) exactly as its
+//   migrations make them;
+// - every signal's hash is a value of its type (32-byte PDQ, 16-byte MD5, an
+//   ORB1 keypoint list, an embedding blob), else the problem names the
+//   signal and its item;
+// - the index: built from the rows as Open builds it (with `options`'
+//   index_min_quality and embedding model), it must build, hold every
+//   matchable hash of the open cases and none of a withdrawn case's, and its
+//   sizes and item directory must agree with the tables.
+// A damaged catalog is a report with problems (ok false), not an error.
+// Errors, naming the path: NotFound when there is no file; FailedPrecondition
+// for a file that is no catalog this build can check (not a regular file, not
+// an SQLite database, another application's SQLite file, an empty database, a
+// catalog newer than this build); Unavailable when another process holds the
+// file locked beyond options.busy_timeout_ms.
+// Memory: the index is built as Open builds it (about 100 bytes a hash) and
+// freed on return.
+// Thread safety: safe from any thread, also while other threads and
+// processes use the catalog (a commit by another process during the call
+// skips the index check, with a note).
+absl::StatusOr<VerifyReport> VerifyCatalog(const std::string& path,
+                                           const CatalogOptions& options = {});
 
 }  // namespace hashwatch
 

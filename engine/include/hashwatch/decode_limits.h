@@ -7,6 +7,8 @@
 
 #include <cstdint>
 
+#include "absl/status/status.h"
+
 namespace hashwatch {
 
 struct DecodeLimits {
@@ -19,6 +21,21 @@ struct DecodeLimits {
   int64_t max_video_frames = 2'000'000;                 // frames decoded (about 18 h at 30 fps)
   double max_decode_seconds = 1800.0;                   // wall-clock time spent decoding one video
 };
+
+// The largest values the limits may take. An image is decoded from memory,
+// and OpenCV and libavcodec take its size as an int: over 2 GiB - 1 it would
+// overflow. Pixel counts far beyond any real image would overflow the
+// arithmetic that checks them.
+inline constexpr int64_t kMaxImageBytesLimit = 2147483647;          // 2 GiB - 1
+inline constexpr int64_t kMaxPixelsLimit = 1'000'000'000'000;       // 10^6 megapixels
+inline constexpr int64_t kMaxVideoBytesLimit = int64_t{1} << 50;    // 1 PiB
+inline constexpr double kMaxVideoSecondsLimit = 366.0 * 24 * 3600;  // a year
+inline constexpr int64_t kMaxVideoFramesLimit = 1'000'000'000;
+inline constexpr double kMaxDecodeSecondsLimit = 7.0 * 24 * 3600;  // a week
+
+// OK when every limit is positive and at most its k...Limit above; otherwise
+// InvalidArgument naming the limit. Every hasher's Create checks it.
+absl::Status ValidateDecodeLimits(const DecodeLimits& limits);
 
 }  // namespace hashwatch
 

@@ -22,6 +22,7 @@ std::string Hex(absl::Span<const uint8_t> bytes) {
 absl::Status ValidateRequest(const EnrollRequest& request) {
   if (absl::Status s = ValidateCaseId(request.case_id); !s.ok()) return s;
   if (absl::Status s = catalog::ValidateText("label", request.label); !s.ok()) return s;
+  if (absl::Status s = ValidateOperatorName(request.operator_name); !s.ok()) return s;
   return catalog::ValidateText("source note", request.source_note);
 }
 
@@ -63,7 +64,9 @@ absl::Status Publish(Catalog::Impl& impl, const EnrollRequest& request, int64_t 
 
 absl::StatusOr<EnrollResult> StoreImage(Catalog::Impl& impl, const EnrollRequest& request,
                                         const ImageSignals& signals, size_t size) {
-  const std::string operator_name = catalog::OperatorOrDefault(request.operator_name);
+  absl::StatusOr<std::string> who = catalog::OperatorOrDefault(request.operator_name);
+  if (!who.ok()) return who.status();
+  const std::string& operator_name = *who;
   const Signal* pdq = signals.Find("pdq");
   const Signal* sha256 = signals.Find("sha256");
   if (pdq == nullptr || sha256 == nullptr || pdq->hash.size() != kPdqCodeBytes) {
@@ -179,7 +182,9 @@ absl::StatusOr<EnrollResult> StoreImage(Catalog::Impl& impl, const EnrollRequest
 
 absl::StatusOr<EnrollResult> StoreVideo(Catalog::Impl& impl, const EnrollRequest& request,
                                         const VideoSignals& video) {
-  const std::string operator_name = catalog::OperatorOrDefault(request.operator_name);
+  absl::StatusOr<std::string> who = catalog::OperatorOrDefault(request.operator_name);
+  if (!who.ok()) return who.status();
+  const std::string& operator_name = *who;
   const Signal* sha256 = video.FindDigest("sha256");
   const Signal* md5 = video.FindDigest("md5");
   if (sha256 == nullptr || md5 == nullptr) {

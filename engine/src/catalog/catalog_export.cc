@@ -11,27 +11,14 @@
 #include <ostream>
 
 #include "absl/container/flat_hash_set.h"
-#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "catalog/audit_details.h"
 #include "catalog/catalog_impl.h"
 #include "hashwatch/signal_type.h"
+#include "hashwatch/text.h"
 
 namespace hashwatch {
 namespace {
-
-std::string CsvField(const std::string& s) {
-  if (s.find_first_of(",\"") == std::string::npos &&
-      s == std::string(absl::StripAsciiWhitespace(s))) {
-    return s;
-  }
-  std::string q = "\"";
-  for (char c : s) {
-    if (c == '"') q += '"';
-    q += c;
-  }
-  return q + "\"";
-}
 
 // One video item's frames as vPDQ lines; the caller holds write_mu.
 absl::StatusOr<ExportResult> WriteVpdq(Catalog::Impl& impl, const ExportOptions& options,
@@ -172,8 +159,9 @@ absl::Status AuditExport(Catalog::Impl& impl, const ExportOptions& options,
                                   .Add("cases", result.cases)
                                   .Add("video_item", int64_t{options.video_item})
                                   .json();
-  return impl.store->AppendAudit("export", catalog::OperatorOrDefault(options.operator_name), now,
-                                 details);
+  absl::StatusOr<std::string> who = catalog::OperatorOrDefault(options.operator_name);
+  if (!who.ok()) return who.status();
+  return impl.store->AppendAudit("export", *who, now, details);
 }
 
 // An ostream over a file descriptor, so the export can fsync before rename.
@@ -212,6 +200,23 @@ class FdStream : public std::streambuf {
   char buf_[1 << 16];
 };
 
+// fsync of the folder holding `path`, so a rename or unlink in it survives a
+// power cut.
+absl::Status SyncFolderOf(const std::string& path) {
+  const size_t slash = path.find_last_of('/');
+  const std::string folder =
+      slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
+  const int fd = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0 || ::fsync(fd) != 0) {
+    const int err = errno;
+    if (fd >= 0) ::close(fd);
+    return absl::UnavailableError(
+        absl::StrCat(folder, ": cannot sync the export's folder: ", std::strerror(err)));
+  }
+  ::close(fd);
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<ExportResult> Catalog::ExportHashes(const ExportOptions& options,
@@ -219,6 +224,7 @@ absl::StatusOr<ExportResult> Catalog::ExportHashes(const ExportOptions& options,
   if (!options.case_id.empty()) {
     if (absl::Status s = ValidateCaseId(options.case_id); !s.ok()) return s;
   }
+  if (absl::Status s = ValidateOperatorName(options.operator_name); !s.ok()) return s;
   std::lock_guard<std::mutex> lock(impl_->write_mu);
   absl::StatusOr<ExportResult> result = WriteRows(*impl_, options, out);
   if (!result.ok()) return result;
@@ -231,6 +237,7 @@ absl::StatusOr<ExportResult> Catalog::ExportHashesToFile(const ExportOptions& op
   if (!options.case_id.empty()) {
     if (absl::Status s = ValidateCaseId(options.case_id); !s.ok()) return s;
   }
+  if (absl::Status s = ValidateOperatorName(options.operator_name); !s.ok()) return s;
   ExportOptions named = options;
   if (named.destination.empty()) named.destination = path;
   const std::string temp = absl::StrCat(path, ".tmp-", ::getpid());
@@ -253,14 +260,27 @@ absl::StatusOr<ExportResult> Catalog::ExportHashesToFile(const ExportOptions& op
     return fail(absl::UnavailableError(
         absl::StrCat(path, ": writing the export failed: ", std::strerror(errno))));
   }
-  // The audit entry commits before the file appears: a listed export always
-  // has its record, and a failed record leaves no file.
-  if (absl::Status s = AuditExport(*impl_, named, *result); !s.ok()) return fail(s);
-  if (::close(fd) != 0 || ::rename(temp.c_str(), path.c_str()) != 0) {
+  if (::close(fd) != 0) {
+    const int err = errno;
+    ::unlink(temp.c_str());
+    return absl::UnavailableError(
+        absl::StrCat(path, ": writing the export failed: ", std::strerror(err)));
+  }
+  if (::rename(temp.c_str(), path.c_str()) != 0) {
     const int err = errno;
     ::unlink(temp.c_str());
     return absl::UnavailableError(
         absl::StrCat(path, ": cannot put the export in place: ", std::strerror(err)));
+  }
+  // The rename is durable only once its folder is synced; then the audit
+  // records an export that exists. If the record cannot be written, the
+  // file is taken back: no export leaves without its entry.
+  absl::Status published = SyncFolderOf(path);
+  if (published.ok()) published = AuditExport(*impl_, named, *result);
+  if (!published.ok()) {
+    ::unlink(path.c_str());
+    (void)SyncFolderOf(path);
+    return published;
   }
   return result;
 }

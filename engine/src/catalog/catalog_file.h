@@ -1,5 +1,8 @@
 // Opening the catalog's SQLite file with the settings its durability and
 // privacy rest on (docs/catalog.md, "Durability" and "Privacy"):
+// - an existing file is opened first and then checked (no check-then-open
+//   race): refused when it is a symbolic link, not a regular file, owned by
+//   another user, or readable or writable by group or others;
 // - created with mode 0600 (owner only) before SQLite touches it; SQLite gives
 //   the -wal and -shm files the main file's mode;
 // - WAL journal, synchronous=FULL: a transaction is acknowledged only after
@@ -21,8 +24,9 @@ struct CatalogFileOptions {
   int busy_timeout_ms = 5000;
 };
 
-// NotFound when the file is missing and !create_if_missing; FailedPrecondition
-// for a file that is not a catalog; DataLoss for a damaged one.
+// NotFound when the file is missing and !create_if_missing; PermissionDenied
+// for a file another user owns or could read; FailedPrecondition for a
+// symlink or a file that is not a catalog; DataLoss for a damaged one.
 absl::StatusOr<SqliteDb> OpenCatalogFile(const std::string& path,
                                          const CatalogFileOptions& options);
 

@@ -70,6 +70,9 @@ struct Catalog::Impl {
   // (A query image's local features are computed only when a candidate
   // needs verifying: catalog_match.cc.)
   const MediaHasher query_hasher;
+  // The same hashing in worker processes (CatalogOptions::isolation), for
+  // MatchFile; null when not isolated.
+  std::unique_ptr<IsolatedHasher> isolated_query_hasher;
   double open_read_seconds = 0;
   double open_index_seconds = 0;
   // What Refresh has seen of the file (guarded by write_mu): SQLite's
@@ -92,7 +95,7 @@ namespace catalog {
 // characters, which would break CSV exports and logs.
 absl::Status ValidateText(const std::string& what, const std::string& text);
 // `name`, or DefaultOperatorName() when empty.
-std::string OperatorOrDefault(const std::string& name);
+absl::StatusOr<std::string> OperatorOrDefault(const std::string& name);
 
 }  // namespace catalog
 }  // namespace hashwatch

@@ -37,10 +37,15 @@ absl::StatusOr<ImportResult> Catalog::ImportHashes(const ImportRequest& request,
   if (absl::Status s = catalog::ValidateText("source name", request.source_name); !s.ok()) {
     return s;
   }
-  const std::string who = catalog::OperatorOrDefault(request.operator_name);
+  absl::StatusOr<std::string> who_or = catalog::OperatorOrDefault(request.operator_name);
+  if (!who_or.ok()) return who_or.status();
+  const std::string& who = *who_or;
   const std::string source = request.source_name.empty() ? "import" : request.source_name;
-  absl::StatusOr<HashList> list = catalog::ParseHashList(
-      in, {.case_id = request.case_id, .label = request.label, .max_reported_errors = 20});
+  absl::StatusOr<HashList> list = catalog::ParseHashList(in, {.case_id = request.case_id,
+                                                              .label = request.label,
+                                                              .max_reported_errors = 20,
+                                                              .max_entries = request.max_hashes,
+                                                              .max_line_bytes = 64 * 1024});
   if (!list.ok()) {
     return absl::Status(list.status().code(), absl::StrCat(source, ": ", list.status().message()));
   }

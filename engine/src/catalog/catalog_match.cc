@@ -56,6 +56,15 @@ class QueryPixels {
 
   QueryPixels(absl::Span<const uint8_t> bytes, const DecodeLimits& limits)
       : bytes_(bytes), limits_(limits) {}
+  // Pixels decoded elsewhere (by an isolated hash worker); null when that
+  // decode failed.
+  explicit QueryPixels(std::shared_ptr<const DecodedImage> decoded)
+      : decoded_(std::move(decoded)), tried_(true) {
+    if (decoded_ == nullptr) {
+      decode_status_ =
+          absl::InvalidArgumentError("the query could not be decoded for verification");
+    }
+  }
 
   absl::StatusOr<signals::LocalFeatures> Features(const ImageView* view) {
     absl::StatusOr<const cv::Mat*> look = Look(view);
@@ -82,14 +91,20 @@ class QueryPixels {
   // a picture inside a screenshot, enlarged), so that keypoints form at the
   // same scales on both sides.
   absl::StatusOr<const cv::Mat*> Look(const ImageView* view) {
-    if (!decoded_.has_value()) {
-      decoded_ = media::DecodeImage(bytes_, limits_, signals::kFeatureSide * 3 / 4,
-                                    /*keep_aspect=*/true);
+    if (!tried_) {
+      tried_ = true;
+      absl::StatusOr<DecodedImage> d =
+          media::DecodeImage(bytes_, limits_, signals::kFeatureSide * 3 / 4, /*keep_aspect=*/true);
+      if (d.ok()) {
+        decoded_ = std::make_shared<const DecodedImage>(*std::move(d));
+      } else {
+        decode_status_ = d.status();
+      }
     }
-    if (!decoded_->ok()) return decoded_->status();
+    if (decoded_ == nullptr) return decode_status_;
     auto it = looks_.find(view);
     if (it != looks_.end()) return &it->second;
-    const DecodedImage& image = **decoded_;
+    const DecodedImage& image = *decoded_;
     const cv::Mat& luma = image.luma;
     cv::Mat region = luma;
     if (view != nullptr) {
@@ -112,16 +127,20 @@ class QueryPixels {
 
   absl::Span<const uint8_t> bytes_;
   DecodeLimits limits_;
-  std::optional<absl::StatusOr<DecodedImage>> decoded_;
+  std::shared_ptr<const DecodedImage> decoded_;
+  absl::Status decode_status_;
+  bool tried_ = false;
   std::map<const ImageView*, cv::Mat> looks_;
 };
 
 // A photo query: its whole PDQ, its views when hashed with them, and its
-// bytes when local features can be computed from them for verification.
+// bytes (or, from an isolated worker, its pixels) when local features can be
+// computed from them for verification.
 absl::StatusOr<MatchResult> MatchImage(const Catalog::Impl& impl, const Signal& pdq,
                                        const std::vector<ImageView>* views,
                                        const std::vector<float>* embedding,
                                        const absl::Span<const uint8_t>* bytes,
+                                       std::shared_ptr<const DecodedImage> pixels,
                                        const MatchOptions& options) {
   if (pdq.type != "pdq" || pdq.hash.size() != kPdqCodeBytes) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -141,12 +160,13 @@ absl::StatusOr<MatchResult> MatchImage(const Catalog::Impl& impl, const Signal& 
   query.pdq = &pdq;
   query.views = views;
   query.embedding = embedding;
-  if (bytes != nullptr) {
-    auto pixels = std::make_shared<QueryPixels>(*bytes, impl.options.limits);
-    query.features = [pixels](const ImageView* view) { return pixels->Features(view); };
-    query.aligned_pdq = [pixels](const ImageView* view, const cv::Mat& to_query, int width,
-                                 int height) {
-      return pixels->AlignedPdq(view, to_query, width, height);
+  if (bytes != nullptr || pixels != nullptr) {
+    auto looks = bytes != nullptr ? std::make_shared<QueryPixels>(*bytes, impl.options.limits)
+                                  : std::make_shared<QueryPixels>(std::move(pixels));
+    query.features = [looks](const ImageView* view) { return looks->Features(view); };
+    query.aligned_pdq = [looks](const ImageView* view, const cv::Mat& to_query, int width,
+                                int height) {
+      return looks->AlignedPdq(view, to_query, width, height);
     };
   }
   result.matches = match::MatchPhoto(
@@ -160,7 +180,7 @@ absl::StatusOr<MatchResult> MatchImage(const Catalog::Impl& impl, const Signal& 
 absl::StatusOr<MatchResult> Catalog::MatchSignal(const Signal& pdq,
                                                  const MatchOptions& options) const {
   if (absl::Status s = ValidateOptions(options); !s.ok()) return s;
-  return MatchImage(*impl_, pdq, nullptr, nullptr, nullptr, options);
+  return MatchImage(*impl_, pdq, nullptr, nullptr, nullptr, nullptr, options);
 }
 
 absl::StatusOr<MatchResult> Catalog::MatchVideo(const VideoSignals& video,
@@ -204,7 +224,7 @@ absl::StatusOr<MatchResult> Catalog::MatchBytes(absl::Span<const uint8_t> bytes,
   if (!image.ok()) return image.status();
   const Signal* pdq = image->Find("pdq");
   if (pdq == nullptr) return absl::InternalError("query hasher returned no PDQ hash");
-  return MatchImage(*impl_, *pdq, &image->views, &image->embedding, &bytes, options);
+  return MatchImage(*impl_, *pdq, &image->views, &image->embedding, &bytes, nullptr, options);
 }
 
 absl::StatusOr<MatchResult> Catalog::MatchFile(const std::string& path,
@@ -214,6 +234,21 @@ absl::StatusOr<MatchResult> Catalog::MatchFile(const std::string& path,
   auto named = [&](const absl::Status& s) {
     return absl::Status(s.code(), absl::StrCat(path, ": ", s.message()));
   };
+  if (impl_->isolated_query_hasher != nullptr) {
+    // This process never reads the file: a worker hashes it and sends the
+    // signals, and a photo's pixels for verification.
+    absl::StatusOr<HashedFile> hashed = impl_->isolated_query_hasher->HashFile(path);
+    if (!hashed.ok()) return hashed.status();  // names the path
+    if (hashed->signals.kind == MediaKind::kVideo)
+      return MatchVideo(hashed->signals.video, options);
+    const ImageSignals& image = hashed->signals.image;
+    const Signal* pdq = image.Find("pdq");
+    if (pdq == nullptr) return named(absl::InternalError("the hash worker returned no PDQ hash"));
+    absl::StatusOr<MatchResult> result =
+        MatchImage(*impl_, *pdq, &image.views, &image.embedding, nullptr, hashed->pixels, options);
+    if (!result.ok()) return named(result.status());
+    return result;
+  }
   absl::StatusOr<media::RegularFile> file =
       media::RegularFile::Open(path, std::max(limits.max_bytes, limits.max_video_bytes));
   if (!file.ok()) return named(file.status());

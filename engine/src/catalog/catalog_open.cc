@@ -1,11 +1,13 @@
 // Catalog::Open: the file, the schema, the in-memory index; and the small
 // checks every write shares.
+#include <cstdint>
 #include <memory>
 
 #include "absl/strings/str_cat.h"
 #include "catalog/catalog_file.h"
 #include "catalog/catalog_impl.h"
 #include "catalog/catalog_loader.h"
+#include "hashwatch/text.h"
 
 namespace hashwatch {
 
@@ -18,20 +20,34 @@ absl::Status ValidateCaseId(const CaseId& id) {
   return catalog::ValidateText("case id", id);
 }
 
+absl::Status ValidateOperatorName(const std::string& name) {
+  if (name.empty()) return absl::OkStatus();
+  if (name.size() > 100) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("operator name is ", name.size(), " bytes long; the limit is 100"));
+  }
+  if (name.front() == ' ' || name.back() == ' ') {
+    return absl::InvalidArgumentError(
+        absl::StrCat("operator name '", name, "' begins or ends with a space"));
+  }
+  return catalog::ValidateText("operator name", name);
+}
+
 namespace catalog {
 
 absl::Status ValidateText(const std::string& what, const std::string& text) {
-  for (char c : text) {
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(what, " '", text, "' contains a control character (e.g. a line break)"));
-    }
+  if (!IsPrintableText(text)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, " '", PrintableText(text),
+                     "' contains a control character (e.g. a line break) or is not valid UTF-8"));
   }
   return absl::OkStatus();
 }
 
-std::string OperatorOrDefault(const std::string& name) {
-  return name.empty() ? DefaultOperatorName() : name;
+absl::StatusOr<std::string> OperatorOrDefault(const std::string& name) {
+  if (name.empty()) return DefaultOperatorName();
+  if (absl::Status s = ValidateOperatorName(name); !s.ok()) return s;
+  return name;
 }
 
 }  // namespace catalog
@@ -72,6 +88,15 @@ absl::StatusOr<std::unique_ptr<Catalog>> Catalog::Open(const std::string& path,
   query_video.limits = options.limits;
   absl::StatusOr<MediaHasher> query_hasher = MediaHasher::Create(query, query_video);
   if (!query_hasher.ok()) return query_hasher.status();
+  std::unique_ptr<IsolatedHasher> isolated;
+  if (options.isolation.has_value()) {
+    IsolationOptions isolation = *options.isolation;
+    isolation.verification_pixels = true;  // the verification stage looks at them
+    absl::StatusOr<std::unique_ptr<IsolatedHasher>> h =
+        IsolatedHasher::Create(query, query_video, isolation);
+    if (!h.ok()) return h.status();
+    isolated = *std::move(h);
+  }
 
   absl::StatusOr<catalog::SqliteDb> db = catalog::OpenCatalogFile(
       path,
@@ -80,6 +105,7 @@ absl::StatusOr<std::unique_ptr<Catalog>> Catalog::Open(const std::string& path,
 
   auto impl = std::make_unique<Impl>(options, *std::move(db), *std::move(enrol_hasher),
                                      *std::move(query_hasher));
+  impl->isolated_query_hasher = std::move(isolated);
   absl::StatusOr<catalog::CatalogStore> store = catalog::CatalogStore::Prepare(&impl->db);
   if (!store.ok()) return store.status();
   impl->store.emplace(*std::move(store));

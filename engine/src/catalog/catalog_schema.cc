@@ -88,18 +88,40 @@ int CurrentSchemaVersion() {
 
 namespace {
 
-// The version of the file, after checking it is a catalog this build can use.
-absl::StatusOr<int64_t> CheckedVersion(SqliteDb* db) {
-  absl::StatusOr<int64_t> version = db->QueryInt("PRAGMA user_version");
-  if (!version.ok()) return version.status();
-  absl::StatusOr<int64_t> app_id = db->QueryInt("PRAGMA application_id");
-  if (!app_id.ok()) return app_id.status();
-  absl::StatusOr<int64_t> objects = db->QueryInt("SELECT count(*) FROM sqlite_schema");
-  if (!objects.ok()) return objects.status();
-  if (*app_id != kCatalogApplicationId && (*version != 0 || *objects != 0)) {
+// A failed first read, said so that a person can act on it. SqliteDb maps
+// SQLITE_NOTADB to FailedPrecondition and SQLITE_CORRUPT to DataLoss.
+absl::Status ExplainUnreadable(const std::string& path, const absl::Status& status) {
+  if (absl::IsFailedPrecondition(status)) {
     return absl::FailedPreconditionError(
-        absl::StrCat(db->path(), ": this SQLite file is not a hashwatch catalog (application_id ",
-                     *app_id, "); give the path of a catalog, or a new file name to create one"));
+        absl::StrCat(path,
+                     ": not a hashwatch catalog: the file is not an SQLite database; give the "
+                     "path of a catalog, or a new file name to create one"));
+  }
+  if (absl::IsDataLoss(status)) {
+    return absl::DataLossError(absl::StrCat(
+        path,
+        ": the catalog file is damaged (SQLite: database disk image is malformed); restore it "
+        "from a backup. 'hashwatch verify --db ",
+        path, "' says what is wrong"));
+  }
+  return status;
+}
+
+}  // namespace
+
+absl::StatusOr<int64_t> CheckCatalogIdentity(SqliteDb* db) {
+  // Three reads of the header and the schema table; nothing is written.
+  absl::StatusOr<int64_t> app_id = db->QueryInt("PRAGMA application_id");
+  if (!app_id.ok()) return ExplainUnreadable(db->path(), app_id.status());
+  absl::StatusOr<int64_t> version = db->QueryInt("PRAGMA user_version");
+  if (!version.ok()) return ExplainUnreadable(db->path(), version.status());
+  absl::StatusOr<int64_t> objects = db->QueryInt("SELECT count(*) FROM sqlite_schema");
+  if (!objects.ok()) return ExplainUnreadable(db->path(), objects.status());
+  if (*app_id != kCatalogApplicationId && (*version != 0 || *objects != 0)) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        db->path(), ": this SQLite file is not a hashwatch catalog (application_id ", *app_id,
+        ", not hashwatch's; it holds another application's tables); give the path of a catalog, "
+        "or a new file name to create one"));
   }
   if (*version > CurrentSchemaVersion()) {
     return absl::FailedPreconditionError(
@@ -107,14 +129,18 @@ absl::StatusOr<int64_t> CheckedVersion(SqliteDb* db) {
                      " is newer than this hashwatch understands (", CurrentSchemaVersion(),
                      "); use a newer hashwatch"));
   }
+  if (*app_id == kCatalogApplicationId && *version < 1 && *objects != 0) {
+    // Migrations set the id and the version in one transaction.
+    return absl::FailedPreconditionError(
+        absl::StrCat(db->path(), ": a hashwatch catalog without a schema version (user_version ",
+                     *version, "); it is not one hashwatch wrote. Restore it from a backup"));
+  }
   return *version;
 }
 
-}  // namespace
-
 absl::Status MigrateSchema(SqliteDb* db) {
   // The common case, an up-to-date catalog, takes no write lock.
-  absl::StatusOr<int64_t> version = CheckedVersion(db);
+  absl::StatusOr<int64_t> version = CheckCatalogIdentity(db);
   if (!version.ok()) return version.status();
   for (const Migration& m : Migrations()) {
     if (*version >= m.version) continue;
@@ -122,7 +148,7 @@ absl::Status MigrateSchema(SqliteDb* db) {
     // be opening (and migrating) the same file at the same moment.
     absl::StatusOr<SqliteTransaction> txn = SqliteTransaction::Begin(db);
     if (!txn.ok()) return txn.status();
-    version = CheckedVersion(db);
+    version = CheckCatalogIdentity(db);
     if (!version.ok()) return version.status();
     if (*version >= m.version) continue;
     if (absl::Status s = db->Exec(m.sql); !s.ok()) return s;

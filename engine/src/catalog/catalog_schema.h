@@ -13,6 +13,7 @@
 #include <string_view>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "catalog/sqlite_db.h"
 
@@ -31,8 +32,22 @@ struct Migration {
 absl::Span<const Migration> Migrations();
 int CurrentSchemaVersion();
 
+// Reads what the file is, writing nothing (no journal mode, no pragma, no
+// migration), so a file it refuses is left byte for byte as it was: call it
+// before anything that may write, `PRAGMA journal_mode = WAL` included (on a
+// rollback-journal SQLite file that rewrites the header). Returns the schema
+// version: 0 for an empty database (a new file, to be made a catalog),
+// 1..CurrentSchemaVersion() for a catalog this build can use.
+// FailedPrecondition, naming the path and what is wrong, for a file that is
+// not an SQLite database, another application's SQLite file (application_id
+// not "hwct" and not empty) or a catalog newer than this build; DataLoss for
+// a file SQLite finds damaged; Unavailable while another process holds an
+// exclusive lock beyond the busy timeout.
+absl::StatusOr<int64_t> CheckCatalogIdentity(SqliteDb* db);
+
 // Brings the database to CurrentSchemaVersion(). Refuses (FailedPrecondition)
-// a file that is not a catalog or whose schema is newer than this build.
+// a file that is not a catalog or whose schema is newer than this build, as
+// CheckCatalogIdentity does.
 absl::Status MigrateSchema(SqliteDb* db);
 
 }  // namespace hashwatch::catalog

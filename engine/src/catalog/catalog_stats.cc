@@ -76,9 +76,10 @@ absl::Status Catalog::RecordScan(const ScanSummary& summary, const std::string& 
                                   .Add("dihedral", summary.options.dihedral)
                                   .Add("min_quality", int64_t{summary.options.min_quality})
                                   .json();
+  absl::StatusOr<std::string> who = catalog::OperatorOrDefault(operator_name);
+  if (!who.ok()) return who.status();
   std::lock_guard<std::mutex> lock(impl_->write_mu);
-  return impl_->store->AppendAudit("scan", catalog::OperatorOrDefault(operator_name),
-                                   catalog::UtcTimestampNow(), details);
+  return impl_->store->AppendAudit("scan", *who, catalog::UtcTimestampNow(), details);
 }
 
 }  // namespace hashwatch

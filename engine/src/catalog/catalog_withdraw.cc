@@ -9,7 +9,9 @@ namespace hashwatch {
 absl::StatusOr<WithdrawResult> Catalog::Withdraw(const CaseId& case_id,
                                                  const std::string& operator_name) {
   if (absl::Status s = ValidateCaseId(case_id); !s.ok()) return s;
-  const std::string who = catalog::OperatorOrDefault(operator_name);
+  absl::StatusOr<std::string> who_or = catalog::OperatorOrDefault(operator_name);
+  if (!who_or.ok()) return who_or.status();
+  const std::string& who = *who_or;
 
   std::lock_guard<std::mutex> lock(impl_->write_mu);
   catalog::CatalogStore& store = *impl_->store;

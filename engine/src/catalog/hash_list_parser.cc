@@ -9,6 +9,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "hashwatch/signal_type.h"
+#include "hashwatch/text.h"
 
 namespace hashwatch::catalog {
 namespace {
@@ -66,7 +67,9 @@ absl::StatusOr<std::vector<std::string>> SplitCsv(std::string_view line) {
       field = std::string(Trim(raw));
       i = end == std::string_view::npos ? line.size() : end;
     }
-    fields.push_back(std::move(field));
+    // A field the exporter guarded against spreadsheet formulas ("'=...")
+    // stands for its text without the apostrophe (hashwatch/csv.h).
+    fields.emplace_back(CsvFieldText(field));
     if (i >= line.size()) break;
     ++i;  // the comma
   }
@@ -140,6 +143,7 @@ class Parser {
   }
 
   bool fatal() const { return !fatal_.empty(); }
+  int64_t entries() const { return static_cast<int64_t>(list_.entries.size()); }
   const std::string& fatal_message() const { return fatal_; }
   HashList Take() { return std::move(list_); }
 
@@ -215,6 +219,24 @@ class Parser {
   absl::flat_hash_map<std::string, uint32_t> case_index_;
 };
 
+// std::getline that stops storing after `max` + 1 bytes, so one endless line
+// cannot fill the memory; the rest of that line is not read (the caller
+// refuses the list). False at the end of the input.
+bool GetBoundedLine(std::istream& in, size_t max, std::string* line) {
+  line->clear();
+  std::streambuf* buf = in.rdbuf();
+  for (;;) {
+    const int c = buf->sbumpc();
+    if (c == std::char_traits<char>::eof()) {
+      in.setstate(std::ios::eofbit);
+      return !line->empty();
+    }
+    if (c == '\n') return true;
+    line->push_back(static_cast<char>(c));
+    if (line->size() > max) return true;
+  }
+}
+
 }  // namespace
 
 std::string_view HashListFormatName(HashListFormat format) {
@@ -231,7 +253,18 @@ absl::StatusOr<HashList> ParseHashList(std::istream& in, const HashListParseOpti
   std::string errors;
   int64_t bad = 0;
   std::string line;
-  for (int64_t number = 1; std::getline(in, line); ++number) {
+  for (int64_t number = 1; GetBoundedLine(in, options.max_line_bytes, &line); ++number) {
+    if (line.size() > options.max_line_bytes) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("line ", number, " is longer than ", options.max_line_bytes,
+                       " bytes: not a hash list (nothing was imported)"));
+    }
+    if (parser.entries() >= options.max_entries) {
+      return absl::ResourceExhaustedError(absl::StrCat(
+          "the list holds more than ", options.max_entries,
+          " hashes, the most one import takes (nothing was imported); split it, or raise the "
+          "limit"));
+    }
     std::string_view text = line;
     if (number == 1 && text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
     text = Trim(text);

@@ -55,10 +55,16 @@ struct HashListParseOptions {
   // At most this many bad lines are described in the error; the rest are
   // counted.
   int max_reported_errors = 20;
+  // Limits on what one list may hold, so a hostile or mistaken input cannot
+  // fill the memory (each entry takes about 80 bytes until it is stored).
+  int64_t max_entries = 10'000'000;
+  size_t max_line_bytes = 64 * 1024;
 };
 
 // InvalidArgument describing every problem with line numbers
-// ("line 7: pdq hash must be 64 hex digits, got 12"; "no hashes in the list").
+// ("line 7: pdq hash must be 64 hex digits, got 12"; "no hashes in the list"),
+// or for a line over max_line_bytes; ResourceExhausted for more than
+// max_entries hashes. Reads at most max_line_bytes + 1 bytes of any line.
 absl::StatusOr<HashList> ParseHashList(std::istream& in, const HashListParseOptions& options);
 
 }  // namespace hashwatch::catalog

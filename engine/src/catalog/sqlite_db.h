@@ -29,6 +29,11 @@ class SqliteDb {
   // Opens (creating when `create`) the database at `path`. Errors name the
   // path. No pragma is set here; see catalog_file.h.
   static absl::StatusOr<SqliteDb> Open(const std::string& path, bool create);
+  // Opens an existing database for reading only (SQLITE_OPEN_READONLY): no
+  // statement on it can write the file, and closing it never checkpoints.
+  // A WAL database is read through its -wal and -shm files, which SQLite
+  // creates (empty) beside it when they are missing. Errors name the path.
+  static absl::StatusOr<SqliteDb> OpenReadOnly(const std::string& path);
 
   SqliteDb(SqliteDb&& other) noexcept;
   SqliteDb& operator=(SqliteDb&& other) noexcept;

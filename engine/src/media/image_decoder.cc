@@ -201,9 +201,12 @@ absl::StatusOr<DecodedImage> DecodeImage(absl::Span<const uint8_t> bytes,
                                          const DecodeLimits& limits, int working_side,
                                          bool keep_aspect, int colour_side) {
   ConfigureOpenCvOnce();
-  if (static_cast<int64_t>(bytes.size()) > limits.max_bytes) {
+  // The decoders take the size as an int (kMaxImageBytesLimit), whatever
+  // limit a caller passes.
+  const int64_t max_bytes = std::min(limits.max_bytes, kMaxImageBytesLimit);
+  if (static_cast<int64_t>(bytes.size()) > max_bytes) {
     return absl::OutOfRangeError(
-        absl::StrCat("file is ", bytes.size(), " bytes, over the limit of ", limits.max_bytes));
+        absl::StrCat("file is ", bytes.size(), " bytes, over the limit of ", max_bytes));
   }
   absl::StatusOr<ImageInfo> info = ProbeImage(bytes);
   if (!info.ok()) return info.status();
