@@ -155,10 +155,11 @@ absl::StatusOr<HashedFile> IsolatedHasher::HashFile(const std::string& path) con
                         absl::StrCat(path, ": ", answer.status().message(), note));
   }
   absl::StatusOr<isolation::HashedMedia> media = isolation::DecodeAnswer(*answer);
-  if (!media.ok()) {
-    if (absl::IsDataLoss(media.status())) worker.reset();  // a worker that talks nonsense
+  if (absl::IsDataLoss(media.status())) {
+    worker.reset();  // a worker that talks nonsense is not used again
     return absl::Status(media.status().code(), absl::StrCat(path, ": ", media.status().message()));
   }
+  if (!media.ok()) return media.status();  // the hasher's own error, naming the path
   return HashedFile{.signals = std::move(media->signals), .pixels = std::move(media->pixels)};
 }
 

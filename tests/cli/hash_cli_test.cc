@@ -1,4 +1,6 @@
 // End-to-end: the built `hashwatch hash` binary on testdata.
+#include <sys/stat.h>
+
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -133,6 +135,34 @@ TEST_CASE("hash output never passes a file name's control characters or formulas
   std::getline(ss, row2);
   CHECK_THAT(row1, Catch::StartsWith("\"'=HYPERLINK(\"\"x\"\")\","));
   CHECK_THAT(row2, Catch::StartsWith("'-2+3,"));
+}
+
+// Issue 9: a FIFO given as a path (or standard input as one) hung hash and
+// scan for ever, waiting for a writer.
+TEST_CASE("hash and scan refuse a FIFO at once instead of waiting for a writer") {
+  testing::TempDir tmp;
+  const std::string fifo = (tmp.path() / "pipe.jpg").string();
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  const std::string good = (testing::TestdataDir() / "known" / "coffee.jpg").string();
+  // `timeout` turns a hang into exit 124, which fails the checks.
+  auto r = RunCommand("timeout 30 " + Hashwatch() + " hash '" + fifo + "' '" + good + "'");
+  CHECK(r.exit_code == 1);
+  const auto lines = JsonLines(r.out);
+  REQUIRE(lines.size() == 2);
+  CHECK_THAT(lines[0]["error"].get<std::string>(), Catch::Contains("not a regular file"));
+  CHECK(IsHex(lines[1]["pdq"], 64));
+  // Standard input a pipe whose writer keeps it open for a while.
+  auto piped = RunCommand("sleep 3 | timeout 30 " + Hashwatch() + " hash /dev/stdin");
+  CHECK(piped.exit_code == 1);
+  CHECK_THAT(piped.out, Catch::Contains("not a regular file"));
+  const std::string db = (tmp.path() / "c.db").string();
+  REQUIRE(RunCommand(Hashwatch() + " enroll --db '" + db + "' --case C '" + good + "'").exit_code ==
+          0);
+  auto scan = RunCommand("timeout 30 " + Hashwatch() + " scan --db '" + db + "' '" + fifo + "' '" +
+                         good + "'");
+  CHECK(scan.exit_code == 1);
+  CHECK_THAT(scan.out, Catch::Contains("not a regular file"));
+  CHECK_THAT(scan.out, Catch::Contains("\"case\":\"C\""));
 }
 
 // Issue 9: --max-bytes over 2 GiB overflowed an int in the decoders, and a

@@ -87,9 +87,13 @@ TEST_CASE("An isolated hasher gives what the in-process hasher gives", "[isolati
   CHECK(v->signals.video.digests.size() == w->video.digests.size());
 
   // Ordinary per-file errors come back as they are, naming the file.
-  absl::StatusOr<HashedFile> missing = (*isolated)->HashFile("/nonexistent/x.jpg");
-  CHECK(missing.status().code() == absl::StatusCode::kNotFound);
-  CHECK_THAT(std::string(missing.status().message()), Catch::StartsWith("/nonexistent/x.jpg"));
+  for (const std::string& bad :
+       {std::string("/nonexistent/x.jpg"), (TestdataDir() / "scan_expected.tsv").string()}) {
+    absl::StatusOr<HashedFile> there = (*isolated)->HashFile(bad);
+    absl::StatusOr<MediaSignals> here = local->HashFile(bad);
+    REQUIRE_FALSE(there.ok());
+    CHECK(there.status() == here.status());
+  }
 }
 
 TEST_CASE("A worker that crashes or hangs costs exactly one file", "[isolation]") {
