@@ -391,6 +391,24 @@ TEST_CASE("Opening refuses what is not a usable catalog", "[catalog]") {
   CHECK_THAT(std::string(future.status().message()), Catch::Contains("newer"));
 }
 
+// Found by the catalog_open fuzzer (testdata/fuzz_regressions/): item ids
+// below 1 made Open throw std::length_error out of the library, and an id
+// near 2^31 made it allocate gigabytes.
+TEST_CASE("A catalog with impossible item ids is refused as damaged, not allocated for",
+          "[catalog]") {
+  TempDir dir;
+  for (const char* name : {"negative_item_id.db", "huge_item_id.db"}) {
+    const fs::path copy = dir.path() / name;
+    testing::WriteFileBytes(copy, testing::ReadFileBytes(TestdataDir() / "fuzz_regressions" /
+                                                         "catalog_open_fuzzer" / name));
+    fs::permissions(copy, fs::perms::owner_read | fs::perms::owner_write);
+    absl::StatusOr<std::unique_ptr<Catalog>> c = Catalog::Open(copy.string());
+    INFO(name << ": " << c.status().ToString());
+    CHECK(c.status().code() == absl::StatusCode::kDataLoss);
+    CHECK_THAT(std::string(c.status().message()), Catch::Contains("damaged or edited"));
+  }
+}
+
 // Issue 9: the operator name went into the audit log unchecked, so a name
 // holding terminal escapes or line breaks forged or garbled its entries.
 TEST_CASE("Operator names are checked before anything is written", "[catalog]") {

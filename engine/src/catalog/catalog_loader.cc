@@ -20,6 +20,32 @@ double Seconds(Clock::time_point a, Clock::time_point b) {
 
 }  // namespace
 
+absl::StatusOr<int64_t> CheckedMaxItemId(SqliteDb* db) {
+  absl::StatusOr<SqliteStatement> q =
+      db->Prepare("SELECT coalesce(min(id), 1), coalesce(max(id), 0), count(*) FROM items");
+  if (!q.ok()) return q.status();
+  absl::StatusOr<bool> row = q->Step();
+  if (!row.ok()) return row.status();
+  const int64_t min_id = q->Int(0), max_id = q->Int(1), count = q->Int(2);
+  auto damaged = [&](const std::string& what) {
+    return absl::DataLossError(absl::StrCat(
+        db->path(), ": ", what,
+        ": the catalog was damaged or edited (restore it from a backup; 'hashwatch verify --db ",
+        db->path(), "' says more)"));
+  };
+  if (min_id < 1) return damaged(absl::StrCat("an item has id ", min_id, ", below 1"));
+  if (max_id > CaseDirectory::kMaxItemId) {
+    return damaged(absl::StrCat("item id ", max_id, " is beyond what the index can hold"));
+  }
+  // Rowids are dense; allow generous slack (a million ids, or twice the
+  // items) before calling a gap damage.
+  if (max_id > 2 * count + 1'000'000) {
+    return damaged(
+        absl::StrCat("item ids reach ", max_id, " but there are only ", count, " items"));
+  }
+  return max_id;
+}
+
 absl::Status LoadCatalog(SqliteDb* db, int index_min_quality, uint32_t embedding_model,
                          CaseDirectory* directory, CatalogIndexes* indexes, LoadResult* result) {
   const Clock::time_point start = Clock::now();
@@ -52,12 +78,8 @@ absl::Status LoadCatalog(SqliteDb* db, int index_min_quality, uint32_t embedding
   // Items -> case number, as one table indexed by item id.
   std::vector<uint32_t> item_case;
   {
-    absl::StatusOr<int64_t> max_item = db->QueryInt("SELECT coalesce(max(id), 0) FROM items");
+    absl::StatusOr<int64_t> max_item = CheckedMaxItemId(db);
     if (!max_item.ok()) return max_item.status();
-    if (*max_item > CaseDirectory::kMaxItemId) {
-      return absl::DataLossError(
-          absl::StrCat(db->path(), ": item id ", *max_item, " is beyond what the index can hold"));
-    }
     item_case.assign(static_cast<size_t>(*max_item) + 1, CaseDirectory::kNoCase);
     result->max_item = *max_item;
     absl::StatusOr<SqliteStatement> q = db->Prepare("SELECT id, case_id FROM items");

@@ -26,6 +26,12 @@ struct LoadResult {
   int64_t foreign_embeddings = 0;
 };
 
+// The largest item id, once the ids have been checked: the in-memory tables
+// are indexed by item id, so ids below 1, or far above the number of items
+// (SQLite hands out rowids densely: only a damaged or edited file has such
+// gaps), are DataLoss instead of a huge allocation.
+absl::StatusOr<int64_t> CheckedMaxItemId(SqliteDb* db);
+
 // DataLoss when a stored row is malformed (a PDQ hash that is not 32 bytes,
 // an item of an unknown case). `embedding_model`: IndexBatch's.
 absl::Status LoadCatalog(SqliteDb* db, int index_min_quality, uint32_t embedding_model,

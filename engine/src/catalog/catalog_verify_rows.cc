@@ -13,6 +13,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "catalog/catalog_loader.h"
 #include "catalog/catalog_store.h"
 #include "catalog/catalog_verify.h"
 #include "hashwatch/signal_type.h"
@@ -112,14 +113,12 @@ void ReadCases(SqliteDb* db, ItemCases* cases, ProblemList* problems, VerifyRepo
 
 void ReadItems(SqliteDb* db, const BuiltIndex* built, ItemCases* cases, ProblemList* problems,
                VerifyReport* report) {
-  absl::StatusOr<int64_t> max_item = db->QueryInt("SELECT coalesce(max(id), 0) FROM items");
+  // The same bounds as the loader's: ids the in-memory tables cannot hold
+  // are a problem to report, not an allocation to attempt.
+  absl::StatusOr<int64_t> max_item = CheckedMaxItemId(db);
   if (!max_item.ok()) {
-    problems->Add(Unreadable("the items", max_item.status()));
-    return;
-  }
-  if (*max_item > CaseDirectory::kMaxItemId) {
-    problems->Add(absl::StrCat("item id ", *max_item, " is beyond what the index can hold (",
-                               CaseDirectory::kMaxItemId, ")"));
+    problems->Add(absl::IsDataLoss(max_item.status()) ? std::string(max_item.status().message())
+                                                      : Unreadable("the items", max_item.status()));
     return;
   }
   cases->Resize(*max_item);
