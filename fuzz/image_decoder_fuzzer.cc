@@ -2,10 +2,10 @@
 // (probe, limits, decode, PDQ with dihedral variants). Any crash, hang or
 // sanitizer report is a bug: crawled files are hostile.
 //
-// Build (clang): cmake -S . -B build-fuzz -DCMAKE_CXX_COMPILER=clang++ \
-//   -DCMAKE_C_COMPILER=clang -DHASHWATCH_BUILD_FUZZERS=ON && \
-//   cmake --build build-fuzz --target image_decoder_fuzzer
-// Run: build-fuzz/bin/image_decoder_fuzzer -max_total_time=60 testdata/formats
+// Build and run: scripts/fuzz.sh (docs/reliability.md, "Fuzzing"), or
+//   build-fuzz/bin/image_decoder_fuzzer -max_len=32768 CORPUS testdata/fuzz_seeds/image
+// (tiny seeds: testdata/formats' photos run a few inputs a second under the
+// coverage instrumentation).
 #include <cstddef>
 #include <cstdint>
 

@@ -24,6 +24,10 @@ PACKAGES=(
   ffmpeg fonts-dejavu-core
   # The default embedding model is made at set-up (scripts/model/, docs/embedding_model.md).
   python3-onnx python3-numpy python3-pil
+  # The test command's sanitizer and fuzzing runs (docs/reliability.md): clang with
+  # libFuzzer and the sanitizer runtimes, its OpenMP (FAISS's CMake targets ask for
+  # it), llvm-symbolizer for readable reports.
+  clang libclang-rt-14-dev libomp-dev llvm
 )
 # node and npm fetch and unpack that model's source package. Only when the
 # commands are missing: a nodesource nodejs bundles its own npm, and Debian's
@@ -85,8 +89,50 @@ demo() {
 
 run_tests() {
   say "running the test suite"
-  cd "$BUILD_DIR"
-  ctest --output-on-failure -j "$(nproc)"
+  (cd "$BUILD_DIR" && ctest --output-on-failure -j "$(nproc)")
+  sanitizer_tests
+  say "fuzzing: a short run of each harness (scripts/fuzz.sh; long runs: docs/reliability.md)"
+  local start=$SECONDS
+  # A fixed seed: the same inputs on every run, so CI does not flip on chance.
+  HASHWATCH_FUZZ_DIR="$BUILD_DIR-fuzz" HASHWATCH_FUZZ_FLAGS="${HASHWATCH_FUZZ_FLAGS:--seed=1}" \
+    "$ROOT/scripts/fuzz.sh" smoke 20
+  say "fuzzing took $((SECONDS - start)) s"
+}
+
+# A build with sanitizers beside the main one: same sources, its own folder,
+# the default model copied in. -O1 (what the sanitizers' authors advise; it
+# also compiles much faster than -O3), NDEBUG as in Release. Bench and
+# warnings-as-errors off (the bench is not under test; the sanitizer builds
+# must not fail on a new warning that the main build does not have).
+sanitizer_build() {
+  local dir=$1 target=$2
+  shift 2
+  cmake -S "$ROOT" -B "$dir" -DCMAKE_BUILD_TYPE=None -DCMAKE_CXX_FLAGS="-O1 -DNDEBUG" \
+    -DHASHWATCH_BUILD_BENCH=OFF -DHASHWATCH_WERROR=OFF "$@" >/dev/null
+  mkdir -p "$dir/models"
+  cp -a "$BUILD_DIR/models/." "$dir/models/"
+  cmake --build "$dir" -j "$(nproc)" --target "$target"
+}
+
+# The whole suite under AddressSanitizer + UndefinedBehaviorSanitizer, and the
+# concurrency tests ([concurrency]) under ThreadSanitizer. Any report fails
+# the run: UBSan halts on the first error, ASan's leak checker is on.
+sanitizer_tests() {
+  local asan="$BUILD_DIR-asan" tsan="$BUILD_DIR-tsan" start=$SECONDS
+  say "ASan + UBSan: building in $asan"
+  sanitizer_build "$asan" hashwatch_tests -DHASHWATCH_SANITIZE=ON
+  cmake --build "$asan" -j "$(nproc)" --target hashwatch-cli
+  say "ASan + UBSan: running the test suite"
+  (cd "$asan" &&
+    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+    UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+    ctest --output-on-failure -j "$(nproc)")
+  say "TSan: building the concurrency tests in $tsan"
+  sanitizer_build "$tsan" hashwatch_concurrency_tests -DHASHWATCH_TSAN=ON
+  say "TSan: running the concurrency tests"
+  (cd "$ROOT" && TSAN_OPTIONS="halt_on_error=1:suppressions=$ROOT/tests/tsan.supp" \
+    "$tsan/bin/hashwatch_concurrency_tests" "[concurrency]")
+  say "sanitizer runs took $((SECONDS - start)) s"
 }
 
 main() {
