@@ -6,8 +6,7 @@
 #include "catalog_options.h"
 #include "commands.h"
 #include "common_options.h"
-#include "input_paths.h"
-#include "progress.h"
+#include "input_batch.h"
 #include "record_writer.h"
 
 namespace hashwatch::cli {
@@ -62,26 +61,27 @@ int RunEnroll(const EnrollArgs& args) {
       OpenCatalogOrReport("enroll", args.db, /*create=*/true, options);
   if (catalog == nullptr) return kExitUsage;
 
-  const std::vector<InputPath> inputs = ExpandInputPaths(args.paths, std::cin);
   RecordWriter writer(args.format, {"path", "case", "item", "media", "pdq", "frames", "quality",
                                     "indexed", "note", "error"});
-  Progress progress("enroll", inputs.size());
   size_t failed = 0;
   // One file at a time: each enrolment is its own durable transaction, and
   // items are numbered in the order the files were given.
-  for (size_t i = 0; i < inputs.size(); ++i) {
-    absl::StatusOr<EnrollResult> result =
-        inputs[i].error.empty()
-            ? catalog->EnrollFile({.case_id = args.case_id,
-                                   .label = args.label,
-                                   .source_note = "",
-                                   .operator_name = args.operator_name},
-                                  inputs[i].path)
-            : absl::StatusOr<EnrollResult>(absl::NotFoundError(inputs[i].error));
-    if (!result.ok()) ++failed;
-    writer.Write(EnrollRecord(inputs[i].path, args.case_id, result));
-    progress.Update(i + 1, failed);
-  }
+  const int stopped = RunInputBatch<absl::StatusOr<EnrollResult>>(
+      "enroll", args.paths, /*jobs=*/1,
+      [&](const InputPath& input) -> absl::StatusOr<EnrollResult> {
+        if (!input.error.empty()) return absl::NotFoundError(input.error);
+        return catalog->EnrollFile({.case_id = args.case_id,
+                                    .label = args.label,
+                                    .source_note = "",
+                                    .operator_name = args.operator_name},
+                                   input.path);
+      },
+      [&](const InputPath& input, absl::StatusOr<EnrollResult>&& result) {
+        if (!result.ok()) ++failed;
+        writer.Write(EnrollRecord(input.path, args.case_id, result));
+        return result.ok();
+      });
+  if (stopped != 0) return StoppedExitCode(stopped);
   return failed == 0 ? kExitOk : kExitSomeFailed;
 }
 

@@ -9,10 +9,8 @@
 #include "commands.h"
 #include "common_options.h"
 #include "hashwatch/media_hasher.h"
-#include "hashwatch/ordered_parallel.h"
 #include "hashwatch/signal_type.h"
-#include "input_paths.h"
-#include "progress.h"
+#include "input_batch.h"
 #include "record_writer.h"
 
 namespace hashwatch::cli {
@@ -116,8 +114,6 @@ int RunHash(const HashArgs& args) {
     std::fprintf(stderr, "hashwatch hash: %s\n", std::string(hasher.status().message()).c_str());
     return kExitUsage;
   }
-  const std::vector<InputPath> inputs = ExpandInputPaths(args.paths, std::cin);
-
   std::vector<std::string> columns = {"path", "media", "width", "height", "duration"};
   for (const std::string& name : options.signals) {
     columns.push_back(name);
@@ -125,19 +121,19 @@ int RunHash(const HashArgs& args) {
   }
   columns.push_back("error");
   RecordWriter writer(args.format, columns);
-  Progress progress("hash", inputs.size());
   size_t failed = 0;
-  OrderedParallelMap<absl::StatusOr<MediaSignals>>(
-      inputs.size(), args.jobs,
-      [&](size_t i) -> absl::StatusOr<MediaSignals> {
-        if (!inputs[i].error.empty()) return absl::NotFoundError(inputs[i].error);
-        return hasher->HashFile(inputs[i].path);
+  const int stopped = RunInputBatch<absl::StatusOr<MediaSignals>>(
+      "hash", args.paths, args.jobs,
+      [&](const InputPath& input) -> absl::StatusOr<MediaSignals> {
+        if (!input.error.empty()) return absl::NotFoundError(input.error);
+        return hasher->HashFile(input.path);
       },
-      [&](size_t i, absl::StatusOr<MediaSignals>&& result) {
+      [&](const InputPath& input, absl::StatusOr<MediaSignals>&& result) {
         if (!result.ok()) ++failed;
-        writer.Write(SignalsRecord(inputs[i].path, result));
-        progress.Update(i + 1, failed);
+        writer.Write(SignalsRecord(input.path, result));
+        return result.ok();
       });
+  if (stopped != 0) return StoppedExitCode(stopped);
   return failed == 0 ? kExitOk : kExitSomeFailed;
 }
 

@@ -24,6 +24,12 @@ void Progress::Update(size_t done, size_t failed) {
   last_draw_ = now;
   const double secs = std::chrono::duration<double>(now - start_).count();
   const double rate = secs > 0 ? done / secs : 0;
+  if (total_ == 0) {  // paths arriving on stdin: no total to show against
+    std::fprintf(stderr, "\r\033[K%s: %zu files, %zu failed, %.1f files/s", label_.c_str(), done,
+                 failed, rate);
+    std::fflush(stderr);
+    return;
+  }
   const int width = 30;
   const int filled = total_ ? static_cast<int>(width * done / total_) : width;
   std::string bar(filled, '#');

@@ -12,6 +12,7 @@ namespace hashwatch::cli {
 
 class Progress {
  public:
+  // `total` 0: not known (files named on standard input as they come).
   Progress(std::string label, size_t total);
   ~Progress();  // clears the line
   void Update(size_t done, size_t failed);

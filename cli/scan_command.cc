@@ -1,5 +1,4 @@
 // hashwatch scan: check files against the catalog and print what they match.
-#include <chrono>
 #include <cmath>
 #include <iostream>
 #include <string>
@@ -8,9 +7,7 @@
 #include "catalog_options.h"
 #include "commands.h"
 #include "common_options.h"
-#include "hashwatch/ordered_parallel.h"
-#include "input_paths.h"
-#include "progress.h"
+#include "input_batch.h"
 #include "record_writer.h"
 
 namespace hashwatch::cli {
@@ -30,6 +27,7 @@ struct ScanArgs {
   bool isolate = false;
   double worker_memory_mb = IsolationOptions().memory_limit_bytes / double{1 << 20};
   double file_seconds = 0;
+  double freshness = CatalogOptions().max_staleness_seconds;
   std::vector<std::string> paths;
 };
 
@@ -125,6 +123,7 @@ int RunScan(ScanArgs args) {
   args.match.verify = !args.no_verify;
   CatalogOptions options;
   options.limits = args.limits;
+  options.max_staleness_seconds = args.freshness;
   if (args.isolate) {
     options.isolation = IsolationOptions{
         .workers = args.jobs,
@@ -138,26 +137,22 @@ int RunScan(ScanArgs args) {
       OpenCatalogOrReport("scan", args.db, /*create=*/false, options);
   if (catalog == nullptr) return kExitUsage;
 
-  const std::vector<InputPath> inputs = ExpandInputPaths(args.paths, std::cin);
   ScanSummary summary;
   summary.options = args.match;
-  // A long scan picks up what other processes change meanwhile (a case
-  // withdrawn with `hashwatch withdraw` stops matching within seconds).
-  constexpr auto kRefreshEvery = std::chrono::seconds(2);
-  auto last_refresh = std::chrono::steady_clock::now();
-  bool refresh_warned = false;
+  int stopped = 0;
   {
     RecordWriter writer(args.format, {"path", "case", "item", "signal", "distance", "variant",
                                       "stage", "inliers", "score", "query_start", "query_end",
                                       "ref_start", "ref_end", "frames", "note", "error"});
-    Progress progress("scan", inputs.size());
-    OrderedParallelMap<absl::StatusOr<MatchResult>>(
-        inputs.size(), args.jobs,
-        [&](size_t i) -> absl::StatusOr<MatchResult> {
-          if (!inputs[i].error.empty()) return absl::NotFoundError(inputs[i].error);
-          return catalog->MatchFile(inputs[i].path, args.match);
+    stopped = RunInputBatch<absl::StatusOr<MatchResult>>(
+        "scan", args.paths, args.jobs,
+        [&](const InputPath& input) -> absl::StatusOr<MatchResult> {
+          if (!input.error.empty()) return absl::NotFoundError(input.error);
+          // The catalog catches up with other processes' changes before it
+          // searches (CatalogOptions::max_staleness_seconds = --freshness).
+          return catalog->MatchFile(input.path, args.match);
         },
-        [&](size_t i, absl::StatusOr<MatchResult>&& result) {
+        [&](const InputPath& input, absl::StatusOr<MatchResult>&& result) {
           ++summary.files;
           if (!result.ok()) {
             ++summary.failed_files;
@@ -167,21 +162,11 @@ int RunScan(ScanArgs args) {
             ++summary.matched_files;
           }
           if (args.format == OutputFormat::kJsonl) {
-            WriteJsonl(writer, inputs[i].path, result, args.match);
+            WriteJsonl(writer, input.path, result, args.match);
           } else {
-            WriteRows(writer, inputs[i].path, result, args.match);
+            WriteRows(writer, input.path, result, args.match);
           }
-          progress.Update(i + 1, static_cast<size_t>(summary.failed_files));
-          if (std::chrono::steady_clock::now() - last_refresh >= kRefreshEvery) {
-            last_refresh = std::chrono::steady_clock::now();
-            if (absl::Status s = catalog->Refresh(); !s.ok() && !refresh_warned) {
-              refresh_warned = true;
-              ReportError("scan", absl::Status(s.code(),
-                                               "warning: cannot see other processes' "
-                                               "changes: " +
-                                                   std::string(s.message())));
-            }
-          }
+          return result.ok();
         });
   }
   if (absl::Status s = catalog->RecordScan(summary, args.operator_name); !s.ok()) {
@@ -191,6 +176,7 @@ int RunScan(ScanArgs args) {
                                          std::string(s.message())));
     return kExitSomeFailed;
   }
+  if (stopped != 0) return StoppedExitCode(stopped);
   return summary.failed_files == 0 ? kExitOk : kExitSomeFailed;
 }
 
@@ -205,7 +191,8 @@ void RegisterScanCommand(CLI::App& app, int& exit_code) {
       "searched exactly; every known item within the threshold is reported with its\n"
       "case, item, distance and the variant that matched (original, flip_y for a\n"
       "left-right mirror, rotate90, ...). Withdrawn cases never match; a withdrawal or\n"
-      "enrolment made by another process during a scan is seen within seconds. Files\n"
+      "enrolment made by another process during a scan is seen within --freshness\n"
+      "seconds (no file is matched against an older state of the catalog). Files\n"
       "with PDQ quality below --min-quality are reported as low quality, not matched.\n"
       "Photos are also looked at in steps that catch crops, padding and screenshots\n"
       "(docs/robustness.md); \"stage\" says which step found a match: pdq (the whole\n"
@@ -232,9 +219,15 @@ void RegisterScanCommand(CLI::App& app, int& exit_code) {
       "decoder gets an error saying so (signal, time limit, memory limit) and the scan\n"
       "goes on, in order. It costs some throughput (docs/benchmarks.md): use it on\n"
       "crawled content from unknown sources.\n"
+      "PATH - reads one path per line from standard input as the lines arrive: each\n"
+      "file's record is written (and flushed) as soon as it and the ones before it are\n"
+      "done, so a crawler can pipe paths in and read results as it goes, for as long\n"
+      "as it likes (memory stays bounded).\n"
+      "SIGTERM or Ctrl-C: no new file is taken; the files in flight are finished and\n"
+      "reported, the run is recorded, and the exit status is 128 + the signal (143).\n"
       "The run (not each file) is recorded in the audit log.\n"
       "Exit status: 0 all files scanned (matched or not), 1 some could not be read,\n"
-      "2 usage error or no usable catalog.\n"
+      "2 usage error or no usable catalog, 130/143 stopped by SIGINT/SIGTERM.\n"
       "Example: hashwatch scan --db cases.db --format table crawled/\n"
       "Details: docs/catalog.md");
   AddDbOption(cmd, args->db);
@@ -288,6 +281,12 @@ void RegisterScanCommand(CLI::App& app, int& exit_code) {
                   "With --isolate: wall-clock seconds one file may take before its worker is "
                   "killed (default: --max-decode-seconds + 60)")
       ->check(FiniteRange(0.1, 7 * 24 * 3600.0));
+  cmd->add_option("--freshness", args->freshness,
+                  "Seconds: no file is matched against a state of the catalog older than this "
+                  "(other processes' withdrawals and enrolments are caught up with first; 0: "
+                  "before every file)")
+      ->check(FiniteRange(0.0, 24 * 3600.0))
+      ->capture_default_str();
   AddPathsOption(cmd, args->paths);
   cmd->callback([args, &exit_code] { exit_code = RunScan(*args); });
 }

@@ -5,9 +5,14 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <chrono>
+#include <cmath>
+#include <limits>
 #include <map>
 #include <opencv2/imgcodecs.hpp>
+#include <random>
 #include <sstream>
+#include <thread>
 
 #include "catalog/catalog_schema.h"
 #include "catalog_fixtures.h"
@@ -186,7 +191,11 @@ TEST_CASE("Refresh brings in what another connection enrolled, imported and with
   TempDir dir;
   const fs::path db = dir.path() / "c.db";
   auto writer = OpenOrDie(db);  // stands for another process: its own connection
-  auto reader = OpenOrDie(db);
+  // No freshness bound: this reader sees others' changes only when it calls
+  // Refresh (the bound's own test is below).
+  CatalogOptions by_hand;
+  by_hand.max_staleness_seconds = std::numeric_limits<double>::infinity();
+  auto reader = OpenOrDie(db, by_hand);
   const std::string query = (TestdataDir() / "crawled" / "coffee_q60.jpg").string();
   REQUIRE(reader->Refresh().ok());  // nothing changed: a no-op
   absl::StatusOr<EnrollResult> coffee =
@@ -219,6 +228,64 @@ TEST_CASE("Refresh brings in what another connection enrolled, imported and with
   REQUIRE(after.ok());
   CHECK(after->indexed_hashes - after->indexed_views == 2);
   CHECK(after->indexed_views >= 1);
+}
+
+TEST_CASE("No match is made against a state of the catalog older than the freshness bound",
+          "[catalog]") {
+  TempDir dir;
+  const fs::path db = dir.path() / "c.db";
+  auto writer = OpenOrDie(db);  // stands for another process: its own connection
+  REQUIRE(writer
+              ->EnrollFile({.case_id = "K", .label = "", .source_note = "", .operator_name = ""},
+                           (TestdataDir() / "known" / "coffee.jpg").string())
+              .ok());
+  CatalogOptions every_match;
+  every_match.max_staleness_seconds = 0;
+  CatalogOptions bounded;
+  bounded.max_staleness_seconds = 0.2;
+  CatalogOptions by_hand;
+  by_hand.max_staleness_seconds = std::numeric_limits<double>::infinity();
+  auto exact = OpenOrDie(db, every_match);
+  auto within = OpenOrDie(db, bounded);
+  auto unbounded = OpenOrDie(db, by_hand);
+  const std::string coffee = (TestdataDir() / "crawled" / "coffee_q60.jpg").string();
+  for (Catalog* c : {exact.get(), within.get(), unbounded.get()}) {
+    REQUIRE(c->MatchFile(coffee)->matches.size() == 1);
+  }
+
+  // Withdrawn elsewhere: none of the matchers calls Refresh.
+  REQUIRE(writer->Withdraw("K", "").ok());
+  CHECK(exact->MatchFile(coffee)->matches.empty());  // the very next match
+  std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  CHECK(within->MatchFile(coffee)->matches.empty());  // once the bound has passed
+  // Without a bound the old state answers until the caller refreshes: the
+  // bound is what makes the two above right.
+  CHECK(unbounded->MatchFile(coffee)->matches.size() == 1);
+  REQUIRE(unbounded->Refresh().ok());
+  CHECK(unbounded->MatchFile(coffee)->matches.empty());
+
+  // Enrolled elsewhere: matchable here without a Refresh, for images and
+  // for hashes searched directly.
+  REQUIRE(writer
+              ->EnrollFile({.case_id = "M", .label = "", .source_note = "", .operator_name = ""},
+                           (TestdataDir() / "known" / "rocket.jpg").string())
+              .ok());
+  std::mt19937_64 rng(2);
+  const std::string hex = testing::RandomPdqHex(rng);
+  std::istringstream list(hex + "\n");
+  REQUIRE(writer
+              ->ImportHashes({.case_id = "L", .label = "", .source_name = "", .operator_name = ""},
+                             list)
+              .ok());
+  CHECK(exact->MatchFile((TestdataDir() / "known" / "rocket.jpg").string())->matches.size() == 1);
+  CHECK(exact->MatchSignal(testing::PdqSignal(hex))->matches.size() == 1);
+
+  // A bound must be a number of seconds, 0 or more.
+  CatalogOptions bad;
+  bad.max_staleness_seconds = -1;
+  CHECK(Catalog::Open(db.string(), bad).status().code() == absl::StatusCode::kInvalidArgument);
+  bad.max_staleness_seconds = std::nan("");
+  CHECK(Catalog::Open(db.string(), bad).status().code() == absl::StatusCode::kInvalidArgument);
 }
 
 TEST_CASE("Withdrawing a case another process already withdrew stops it matching here too",

@@ -27,8 +27,11 @@
 // withdrawal; writers are serialised inside the catalog. A Match that starts
 // after Withdraw returned never reports the withdrawn case. Another process
 // may use the same file (SQLite locking; writers wait up to the busy
-// timeout); this object sees other processes' changes when Refresh() is
-// called (or the catalog is opened again).
+// timeout). Freshness: no match is made against a state of the file older
+// than CatalogOptions::max_staleness_seconds (default 1 s): each Match*,
+// after hashing and just before searching, catches up with other processes'
+// commits (Refresh) when it last did so longer ago than that, so a case
+// withdrawn elsewhere stops matching here within the bound.
 #ifndef HASHWATCH_CATALOG_H_
 #define HASHWATCH_CATALOG_H_
 
@@ -110,6 +113,13 @@ struct CatalogOptions {
   // docs/robustness.md measures what it earns. Embeddings stored by another
   // model are not indexed (CatalogStats::foreign_embeddings).
   std::shared_ptr<const EmbeddingModel> embedding;
+  // The freshness bound, in seconds: a Match* call searches only a state of
+  // the file that was checked at most this long before the search began,
+  // catching up first (one SQLite pragma when nothing changed; a Refresh when
+  // something did). 0 checks before every search; infinity leaves it to the
+  // caller's Refresh() calls. When the catch-up fails, the match fails with
+  // Unavailable rather than answer from an older state.
+  double max_staleness_seconds = 1.0;
   // Crash isolation for MatchFile (hashwatch/isolated_hasher.h): when set,
   // query files are read, decoded and hashed in worker processes, so a file
   // that crashes, hangs or exhausts a decoder costs that file only (its

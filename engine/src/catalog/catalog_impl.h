@@ -8,6 +8,7 @@
 #ifndef HASHWATCH_CATALOG_CATALOG_IMPL_H_
 #define HASHWATCH_CATALOG_CATALOG_IMPL_H_
 
+#include <atomic>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -87,6 +88,11 @@ struct Catalog::Impl {
   absl::flat_hash_set<int64_t> refresh_pending;
   // Stored embeddings of another model, found when the catalog opened.
   int64_t foreign_embeddings = 0;
+  // When this object last knew it held everything committed to the file
+  // (steady clock, nanoseconds): Open's load, or the data_version check of
+  // the last Refresh that succeeded. Match* catch up first when it is older
+  // than options.max_staleness_seconds (catalog::EnsureFresh).
+  std::atomic<int64_t> fresh_as_of_ns{0};
 };
 
 namespace catalog {
@@ -96,6 +102,17 @@ namespace catalog {
 absl::Status ValidateText(const std::string& what, const std::string& text);
 // `name`, or DefaultOperatorName() when empty.
 absl::StatusOr<std::string> OperatorOrDefault(const std::string& name);
+
+// Now on the steady clock, in nanoseconds (Impl::fresh_as_of_ns).
+int64_t SteadyNowNs();
+// Catalog::Refresh (catalog_refresh.cc). Takes write_mu. Skips the work when
+// another thread's Refresh checked the file at or after `not_before_ns`.
+absl::Status Refresh(Catalog::Impl& impl, int64_t not_before_ns = 0);
+// Called by every Match* just before it searches: Refresh when the catalog
+// last caught up longer ago than options.max_staleness_seconds, so no match
+// is made against a state older than that. Unavailable when it cannot catch
+// up (the match must not be made then).
+absl::Status EnsureFresh(Catalog::Impl& impl);
 
 }  // namespace catalog
 }  // namespace hashwatch

@@ -136,7 +136,7 @@ class QueryPixels {
 // A photo query: its whole PDQ, its views when hashed with them, and its
 // bytes (or, from an isolated worker, its pixels) when local features can be
 // computed from them for verification.
-absl::StatusOr<MatchResult> MatchImage(const Catalog::Impl& impl, const Signal& pdq,
+absl::StatusOr<MatchResult> MatchImage(Catalog::Impl& impl, const Signal& pdq,
                                        const std::vector<ImageView>* views,
                                        const std::vector<float>* embedding,
                                        const absl::Span<const uint8_t>* bytes,
@@ -156,6 +156,7 @@ absl::StatusOr<MatchResult> MatchImage(const Catalog::Impl& impl, const Signal& 
     result.low_quality = true;
     return result;
   }
+  if (absl::Status s = catalog::EnsureFresh(impl); !s.ok()) return s;
   match::PhotoQuery query;
   query.pdq = &pdq;
   query.views = views;
@@ -206,6 +207,7 @@ absl::StatusOr<MatchResult> Catalog::MatchVideo(const VideoSignals& video,
     result.low_quality = true;
     return result;
   }
+  if (absl::Status s = catalog::EnsureFresh(*impl_); !s.ok()) return s;
   result.matches = match::MatchFrames(frames, /*query_is_video=*/true,
                                       catalog::CatalogCandidates(impl_->indexes, &impl_->directory),
                                       {.match = options, .align = {}});

@@ -64,6 +64,9 @@ absl::StatusOr<std::unique_ptr<Catalog>> Catalog::Open(const std::string& path,
   if (options.index_min_quality < 0 || options.index_min_quality > 101) {
     return absl::InvalidArgumentError("index_min_quality must be 0..101");
   }
+  if (!(options.max_staleness_seconds >= 0)) {
+    return absl::InvalidArgumentError("max_staleness_seconds must be 0 or more");
+  }
   HashOptions enrol;
   enrol.signals = {"pdq", "sha256"};
   enrol.views = options.enrol_views;
@@ -112,6 +115,7 @@ absl::StatusOr<std::unique_ptr<Catalog>> Catalog::Open(const std::string& path,
 
   // data_version before the load: a commit by another process during it
   // only causes one unneeded Refresh.
+  impl->fresh_as_of_ns.store(catalog::SteadyNowNs());
   absl::StatusOr<int64_t> version = impl->db.QueryInt("PRAGMA data_version");
   if (!version.ok()) return version.status();
   impl->data_version = *version;

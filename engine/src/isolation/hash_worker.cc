@@ -97,6 +97,11 @@ absl::StatusOr<isolation::HashedMedia> HashOne(const MediaHasher& hasher,
 
 int RunHashWorker(int argc, char** argv) {
   ::signal(SIGPIPE, SIG_IGN);
+  // A stop request (SIGTERM from a service manager to the whole group,
+  // Ctrl-C in a terminal) is the parent's to handle: it lets the files in
+  // flight finish, then closes the workers' input, which ends them.
+  ::signal(SIGTERM, SIG_IGN);
+  ::signal(SIGINT, SIG_IGN);
   // Gone with the parent: a worker must never outlive the scan that made it.
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (::getppid() == 1) return 3;
