@@ -22,6 +22,8 @@ void RegisterExportCommand(CLI::App& app, int& exit_code);    // export_command.
 void RegisterImportCommand(CLI::App& app, int& exit_code);    // import_command.cc
 void RegisterStatsCommand(CLI::App& app, int& exit_code);     // stats_command.cc
 void RegisterVerifyCommand(CLI::App& app, int& exit_code);    // verify_command.cc
+// The shared catalog on a PostgreSQL server (docs/deployment.md).
+void RegisterServerCommand(CLI::App& app, int& exit_code);  // server_command.cc
 
 }  // namespace hashwatch::cli
 

@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   hashwatch::cli::RegisterImportCommand(app, exit_code);
   hashwatch::cli::RegisterStatsCommand(app, exit_code);
   hashwatch::cli::RegisterVerifyCommand(app, exit_code);
+  hashwatch::cli::RegisterServerCommand(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {

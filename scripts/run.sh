@@ -20,6 +20,9 @@ PACKAGES=(
   libfaiss-dev libopenblas-dev
   libavcodec-dev libavformat-dev libavutil-dev libswscale-dev
   libabsl-dev catch2 libsqlite3-dev
+  # The shared catalog on a server (docs/deployment.md): libpq to build, and the
+  # server the tests start a throw-away cluster of (scripts/pg_cluster.sh).
+  libpq-dev postgresql-15
   nlohmann-json3-dev libcli11-dev libssl-dev zlib1g-dev
   ffmpeg fonts-dejavu-core
   # The default embedding model is made at set-up (scripts/model/, docs/embedding_model.md).
@@ -87,7 +90,28 @@ demo() {
   say "no unrelated photo or video matches"
 }
 
+# A throw-away PostgreSQL cluster for the server catalog's tests: started as
+# an unprivileged user on a free loopback port, stopped when the tests end
+# (scripts/pg_cluster.sh). The tests get its owner URI.
+PG_TEST_DIR=""
+stop_test_server() {
+  if [ -n "$PG_TEST_DIR" ]; then
+    "$ROOT/scripts/pg_cluster.sh" stop "$PG_TEST_DIR" || true
+    rm -rf "$PG_TEST_DIR"
+    PG_TEST_DIR=""
+  fi
+}
+start_test_server() {
+  PG_TEST_DIR=$(mktemp -d /tmp/hashwatch-pg-XXXXXX)
+  trap stop_test_server EXIT
+  say "starting a throw-away PostgreSQL cluster in $PG_TEST_DIR"
+  HASHWATCH_TEST_PG_URI=$("$ROOT/scripts/pg_cluster.sh" start "$PG_TEST_DIR")
+  export HASHWATCH_TEST_PG_URI
+  say "PostgreSQL test server: $HASHWATCH_TEST_PG_URI"
+}
+
 run_tests() {
+  start_test_server
   say "running the test suite"
   (cd "$BUILD_DIR" && ctest --output-on-failure -j "$(nproc)")
   sanitizer_tests
