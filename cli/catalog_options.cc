@@ -9,9 +9,12 @@
 namespace hashwatch::cli {
 
 void AddDbOption(CLI::App* cmd, std::string& db) {
-  cmd->add_option("--db", db, "The catalog file (SQLite; created with mode 0600 when new)")
+  cmd->add_option("--db", db,
+                  "The catalog: a file (SQLite; created with mode 0600 when new), or "
+                  "postgresql://USER@HOST:PORT/DATABASE for the shared catalog on a server "
+                  "(password from ~/.pgpass or PGPASSFILE; docs/deployment.md)")
       ->required()
-      ->type_name("FILE");
+      ->type_name("FILE|URI");
 }
 
 namespace {

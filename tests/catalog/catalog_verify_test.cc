@@ -12,6 +12,7 @@
 
 #include "catalog/catalog_loader.h"
 #include "catalog/sqlite_db.h"
+#include "catalog/sqlite_row_store.h"
 #include "catalog_fixtures.h"
 #include "hashwatch/catalog.h"
 
@@ -197,7 +198,9 @@ TEST_CASE("An index that disagrees with the tables is reported", "[catalog]") {
   catalog::CaseDirectory directory;
   catalog::CatalogIndexes indexes;
   catalog::LoadResult loaded;
-  REQUIRE(catalog::LoadCatalog(&*sql, 50, 0, &directory, &indexes, &loaded).ok());
+  REQUIRE(catalog::LoadCatalog(catalog::SqliteRowStore::ForReading(&*sql).get(), 50, 0, &directory,
+                               &indexes, &loaded)
+              .ok());
   const catalog::BuiltIndex built{.directory = &directory, .indexes = &indexes};
   auto check = [&] {
     catalog::ProblemList problems;

@@ -1,7 +1,10 @@
 // Catalog: the lasting store of known content (as hashes only) and the index
 // that checks new media against it.
 //
-// A catalog is one SQLite file (docs/catalog.md has the schema) holding cases
+// A catalog is one SQLite file (docs/catalog.md has the schema), or the
+// shared catalog on a PostgreSQL server that many centres and scanning
+// machines use at once (hashwatch/server_catalog.h, docs/deployment.md),
+// holding cases
 // (a victim's submission, under the reference staff give it), items (one
 // enrolled file or imported hash), their signals (PDQ hashes with quality)
 // and an append-only audit log of who enrolled, withdrew, scanned, imported
@@ -346,9 +349,9 @@ struct CatalogStats {
   std::string embedding_model;     // the catalog's model's name; empty: none
   std::string embedding_index;     // the float index's kind ("flat-ip", "ivf1024-flat ...")
   int64_t video_items = 0;         // enrolled or imported videos
-  int64_t audit_entries = 0;
+  int64_t audit_entries = 0;       // -1: not visible to this role (a server's monitor)
   int64_t index_memory_bytes = 0;
-  int64_t file_bytes = 0;  // the SQLite file and its WAL
+  int64_t file_bytes = 0;  // the SQLite file and its WAL; on a server, its tables
   // How long Open took to read the hashes and to build the index.
   double open_read_seconds = 0;
   double open_index_seconds = 0;
@@ -382,6 +385,13 @@ class Catalog {
   // Opens (or creates) the catalog at `path`, migrates its schema and builds
   // the index of its open cases' PDQ hashes. NotFound when missing and
   // !create_if_missing; FailedPrecondition for a file that is not a catalog.
+  // A `path` starting with postgresql:// opens the server catalog it names
+  // (never created or migrated here: its owner runs InitServerCatalog);
+  // what the connecting role may see and change is the server's to say
+  // (server_catalog.h): a centre's staff load their centre's cases, a
+  // monitor every case's hashes, and a refused change is PermissionDenied.
+  // Freshness and Refresh follow the server's change sequence, never
+  // reloading everything.
   static absl::StatusOr<std::unique_ptr<Catalog>> Open(const std::string& path,
                                                        const CatalogOptions& options = {});
   ~Catalog();

@@ -72,7 +72,7 @@ void CatalogCandidates::AppendImages(const PdqIndex& index, const uint8_t* code,
 
 absl::StatusOr<std::vector<uint8_t>> CatalogCandidates::LocalFeatures(int64_t item) const {
   if (features_ == nullptr || !IsOpen(item)) return std::vector<uint8_t>();
-  return features_->Read(item);
+  return features_->LocalFeatures(item);
 }
 
 bool CatalogCandidates::KnownCode(int64_t item, uint8_t* out32) const {

@@ -12,8 +12,8 @@
 #define HASHWATCH_CATALOG_CATALOG_CANDIDATES_H_
 
 #include "catalog/case_directory.h"
-#include "catalog/feature_reader.h"
 #include "catalog/index_batch.h"
+#include "catalog/row_store.h"
 #include "match/frame_matcher.h"
 
 namespace hashwatch::catalog {
@@ -22,7 +22,7 @@ class CatalogCandidates final : public match::CandidateSource {
  public:
   // `features` may be null (no verification: LocalFeatures returns none).
   CatalogCandidates(const CatalogIndexes& indexes, const CaseDirectory* directory,
-                    const FeatureReader* features = nullptr)
+                    const RowStore* features = nullptr)
       : indexes_(indexes), directory_(directory), features_(features) {}
 
   void Search(const uint8_t* code, int threshold,
@@ -47,7 +47,7 @@ class CatalogCandidates final : public match::CandidateSource {
 
   const CatalogIndexes& indexes_;
   const CaseDirectory* directory_;
-  const FeatureReader* features_;
+  const RowStore* features_;  // LocalFeatures only
 };
 
 }  // namespace hashwatch::catalog

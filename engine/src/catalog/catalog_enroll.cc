@@ -29,7 +29,7 @@ absl::Status ValidateRequest(const EnrollRequest& request) {
 // The part every enrolment shares, inside its transaction: the case exists
 // (created if needed) and is open, its label is current; and the item of
 // the case with the same SHA-256, if there is one.
-absl::StatusOr<std::optional<int64_t>> PrepareCase(catalog::CatalogStore& store,
+absl::StatusOr<std::optional<int64_t>> PrepareCase(catalog::RowStore& store,
                                                    const EnrollRequest& request,
                                                    absl::Span<const uint8_t> sha256,
                                                    const std::string& now) {
@@ -78,8 +78,8 @@ absl::StatusOr<EnrollResult> StoreImage(Catalog::Impl& impl, const EnrollRequest
   result.indexed = impl.Indexable(pdq->quality);
 
   std::lock_guard<std::mutex> lock(impl.write_mu);
-  catalog::CatalogStore& store = *impl.store;
-  absl::StatusOr<catalog::SqliteTransaction> txn = catalog::SqliteTransaction::Begin(&impl.db);
+  catalog::RowStore& store = *impl.rows;
+  absl::StatusOr<catalog::WriteTransaction> txn = catalog::WriteTransaction::Begin(&store);
   if (!txn.ok()) return txn.status();
   const std::string now = catalog::UtcTimestampNow();
   absl::StatusOr<std::optional<int64_t>> same = PrepareCase(store, request, sha256->hash, now);
@@ -198,8 +198,8 @@ absl::StatusOr<EnrollResult> StoreVideo(Catalog::Impl& impl, const EnrollRequest
   result.quality = video.MedianQuality();
 
   std::lock_guard<std::mutex> lock(impl.write_mu);
-  catalog::CatalogStore& store = *impl.store;
-  absl::StatusOr<catalog::SqliteTransaction> txn = catalog::SqliteTransaction::Begin(&impl.db);
+  catalog::RowStore& store = *impl.rows;
+  absl::StatusOr<catalog::WriteTransaction> txn = catalog::WriteTransaction::Begin(&store);
   if (!txn.ok()) return txn.status();
   const std::string now = catalog::UtcTimestampNow();
   absl::StatusOr<std::optional<int64_t>> same = PrepareCase(store, request, sha256->hash, now);

@@ -23,60 +23,47 @@ namespace {
 // One video item's frames as vPDQ lines; the caller holds write_mu.
 absl::StatusOr<ExportResult> WriteVpdq(Catalog::Impl& impl, const ExportOptions& options,
                                        std::ostream& out) {
-  absl::StatusOr<catalog::SqliteStatement> item = impl.db.Prepare(
-      "SELECT i.case_id, i.media_kind, coalesce(i.sample_interval, 0), c.status FROM items i "
-      "JOIN cases c ON c.id = i.case_id WHERE i.id = ?1");
+  catalog::RowStore& rows = *impl.rows;
+  absl::StatusOr<std::optional<catalog::VideoItemRow>> item =
+      rows.FindVideoItem(options.video_item);
   if (!item.ok()) return item.status();
-  item->Bind(1, int64_t{options.video_item});
-  absl::StatusOr<bool> found = item->Step();
-  if (!found.ok()) return found.status();
-  if (!*found) {
-    return absl::NotFoundError(
-        absl::StrCat("no item ", options.video_item, " in ", impl.db.path()));
+  if (!item->has_value()) {
+    return absl::NotFoundError(absl::StrCat("no item ", options.video_item, " in ", rows.name()));
   }
-  const std::string case_id = item->Text(0);
-  if (item->Text(1) != "video") {
+  const std::string case_id = (*item)->case_id;
+  if ((*item)->media_kind != "video") {
     return absl::InvalidArgumentError(
-        absl::StrCat("item ", options.video_item, " is not a video (", item->Text(1), ")"));
+        absl::StrCat("item ", options.video_item, " is not a video (", (*item)->media_kind, ")"));
   }
   if (!options.case_id.empty() && options.case_id != case_id) {
     return absl::InvalidArgumentError(absl::StrCat("item ", options.video_item,
                                                    " belongs to case '", case_id, "', not '",
                                                    options.case_id, "'"));
   }
-  if (item->Text(3) == "withdrawn") {
+  if ((*item)->withdrawn) {
     return absl::FailedPreconditionError(
         absl::StrCat("case '", case_id, "' was withdrawn; withdrawn hashes are never exported"));
   }
-  const double interval = item->Double(2);
-  absl::StatusOr<catalog::SqliteStatement> q = impl.db.Prepare(
-      "SELECT hash, coalesce(quality, 100), frame_time, coalesce(frame_end, frame_time), "
-      "coalesce(frame_samples, 1), coalesce(frame_number, 0) FROM signals WHERE item_id = ?1 AND "
-      "type = 'pdq' "
-      "AND frame_time IS NOT NULL ORDER BY frame_time, id");
-  if (!q.ok()) return q.status();
-  q->Bind(1, int64_t{options.video_item});
+  const double interval = (*item)->sample_interval;
   const SignalType* pdq = FindSignalType("pdq");
   ExportResult result;
   result.cases = 1;
   char line[160];
-  absl::Status s = q->ForEachRow([&] {
-    const std::string hex = pdq->Format(q->Blob(0));
-    const double start = q->Double(2), end = q->Double(3);
-    const int64_t samples = q->Int(4);
-    for (int64_t k = 0; k < samples; ++k) {
+  absl::Status s = rows.ForEachFrameRun(options.video_item, [&](const catalog::FrameRunRow& run) {
+    const std::string hex = pdq->Format(run.hash);
+    for (int64_t k = 0; k < run.samples; ++k) {
       // A run's moments are evenly spaced from its start to its end.
-      const double t = samples > 1 ? start + (end - start) * k / (samples - 1) : start;
+      const double t =
+          run.samples > 1 ? run.start + (run.end - run.start) * k / (run.samples - 1) : run.start;
       // Sampled every `interval` s: the moment's index; every frame: the
       // decoded frame's number.
       const int64_t number =
-          interval > 0 ? static_cast<int64_t>(std::llround(t / interval)) : q->Int(5) + k;
+          interval > 0 ? static_cast<int64_t>(std::llround(t / interval)) : run.frame_number + k;
       std::snprintf(line, sizeof line, "%lld,%lld,%s,%.3f\n", static_cast<long long>(number),
-                    static_cast<long long>(q->Int(1)), hex.c_str(), t);
+                    static_cast<long long>(run.quality), hex.c_str(), t);
       out << line;
       ++result.hashes;
     }
-    return absl::OkStatus();
   });
   if (!s.ok()) return s;
   out.flush();
@@ -88,12 +75,12 @@ absl::StatusOr<ExportResult> WriteVpdq(Catalog::Impl& impl, const ExportOptions&
 absl::StatusOr<ExportResult> WriteRows(Catalog::Impl& impl, const ExportOptions& options,
                                        std::ostream& out) {
   if (options.video_item != 0) return WriteVpdq(impl, options, out);
+  catalog::RowStore& rows = *impl.rows;
   if (!options.case_id.empty()) {
-    absl::StatusOr<std::optional<catalog::CaseRow>> found = impl.store->FindCase(options.case_id);
+    absl::StatusOr<std::optional<catalog::CaseRow>> found = rows.FindCase(options.case_id);
     if (!found.ok()) return found.status();
     if (!found->has_value()) {
-      return absl::NotFoundError(
-          absl::StrCat("no case '", options.case_id, "' in ", impl.db.path()));
+      return absl::NotFoundError(absl::StrCat("no case '", options.case_id, "' in ", rows.name()));
     }
     if ((*found)->withdrawn) {
       return absl::FailedPreconditionError(
@@ -101,51 +88,32 @@ absl::StatusOr<ExportResult> WriteRows(Catalog::Impl& impl, const ExportOptions&
                        "; withdrawn hashes are never exported"));
     }
   }
-  // Two statements rather than "?1 = '' OR ...", so that one case's export
-  // uses the items_by_case and signals_by_item indexes instead of a full scan.
-  absl::StatusOr<catalog::SqliteStatement> q = impl.db.Prepare(
-      options.case_id.empty()
-          ? "SELECT s.hash, s.quality, i.case_id, c.label FROM signals s "
-            "JOIN items i ON i.id = s.item_id JOIN cases c ON c.id = i.case_id "
-            "WHERE s.type = 'pdq' AND s.frame_time IS NULL AND c.status = 'open' ORDER BY s.id"
-          : "SELECT s.hash, s.quality, i.case_id, c.label FROM items i "
-            "JOIN signals s ON s.item_id = i.id JOIN cases c ON c.id = i.case_id "
-            "WHERE i.case_id = ?1 AND s.type = 'pdq' AND s.frame_time IS NULL AND "
-            "c.status = 'open' ORDER BY s.id");
-  if (!q.ok()) return q.status();
-  if (!options.case_id.empty()) q->Bind(1, options.case_id);
   const SignalType* pdq = FindSignalType("pdq");
   ExportResult result;
   absl::flat_hash_set<std::string> cases;
   std::string last_case, last_case_field, last_label_field;
   out << "pdq_hex,quality,case,label\n";
-  for (;;) {
-    absl::StatusOr<bool> row = q->Step();
-    if (!row.ok()) return row.status();
-    if (!*row) break;
-    const std::string case_id = q->Text(2);
-    if (case_id != last_case || result.hashes == 0) {
-      last_case = case_id;
-      last_case_field = CsvField(case_id);
-      last_label_field = CsvField(q->Text(3));
-      cases.insert(case_id);
-    }
-    out << pdq->Format(q->Blob(0)) << ',';
-    if (!q->IsNull(1)) out << q->Int(1);
-    out << ',' << last_case_field << ',' << last_label_field << '\n';
-    ++result.hashes;
-  }
+  absl::Status s = rows.ForEachExportRow(
+      options.case_id, [&](absl::Span<const uint8_t> hash, std::optional<int64_t> quality,
+                           const std::string& case_id, const std::string& label) {
+        if (case_id != last_case || result.hashes == 0) {
+          last_case = case_id;
+          last_case_field = CsvField(case_id);
+          last_label_field = CsvField(label);
+          cases.insert(case_id);
+        }
+        out << pdq->Format(hash) << ',';
+        if (quality.has_value()) out << *quality;
+        out << ',' << last_case_field << ',' << last_label_field << '\n';
+        ++result.hashes;
+      });
+  if (!s.ok()) return s;
   out.flush();
   if (!out) return absl::UnavailableError("writing the hash list failed");
   result.cases = static_cast<int64_t>(cases.size());
-  absl::StatusOr<catalog::SqliteStatement> videos = impl.db.Prepare(
-      "SELECT count(*) FROM items i JOIN cases c ON c.id = i.case_id "
-      "WHERE i.media_kind = 'video' AND c.status = 'open' AND (?1 = '' OR i.case_id = ?1)");
+  absl::StatusOr<int64_t> videos = rows.CountOpenVideos(options.case_id);
   if (!videos.ok()) return videos.status();
-  videos->Bind(1, options.case_id);
-  absl::StatusOr<bool> counted = videos->Step();
-  if (!counted.ok()) return counted.status();
-  result.videos_left_out = videos->Int(0);
+  result.videos_left_out = *videos;
   return result;
 }
 
@@ -161,7 +129,7 @@ absl::Status AuditExport(Catalog::Impl& impl, const ExportOptions& options,
                                   .json();
   absl::StatusOr<std::string> who = catalog::OperatorOrDefault(options.operator_name);
   if (!who.ok()) return who.status();
-  return impl.store->AppendAudit("export", *who, now, details);
+  return impl.rows->AppendAudit("export", *who, now, details);
 }
 
 // An ostream over a file descriptor, so the export can fsync before rename.

@@ -1,10 +1,11 @@
 // Catalog::Impl: what one open catalog holds, shared by the files that
 // implement the Catalog's methods (catalog_open.cc, catalog_enroll.cc, ...).
 //
-// Locking: `write_mu` serialises every use of the SQLite connection (`db`,
-// `store`) and every change to `directory` and `index` that must follow a
-// commit in the same order. Matchers never take it: they read `index` and
-// `directory`, which are safe for concurrent readers and writers.
+// Locking: `write_mu` serialises every use of the row store's connection
+// (`rows`, except its LocalFeatures) and every change to `directory` and
+// `index` that must follow a commit in the same order. Matchers never take
+// it: they read `index` and `directory`, which are safe for concurrent
+// readers and writers.
 #ifndef HASHWATCH_CATALOG_CATALOG_IMPL_H_
 #define HASHWATCH_CATALOG_CATALOG_IMPL_H_
 
@@ -16,10 +17,8 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "catalog/case_directory.h"
-#include "catalog/catalog_store.h"
-#include "catalog/feature_reader.h"
 #include "catalog/index_batch.h"
-#include "catalog/sqlite_db.h"
+#include "catalog/row_store.h"
 #include "hashwatch/catalog.h"
 #include "hashwatch/embedding.h"
 #include "hashwatch/media_hasher.h"
@@ -27,10 +26,10 @@
 namespace hashwatch {
 
 struct Catalog::Impl {
-  Impl(CatalogOptions opts, catalog::SqliteDb database, MediaHasher enrol, MediaHasher query)
+  Impl(CatalogOptions opts, std::unique_ptr<catalog::RowStore> row_store, MediaHasher enrol,
+       MediaHasher query)
       : options(std::move(opts)),
-        db(std::move(database)),
-        features(db.path()),
+        rows(std::move(row_store)),
         enrol_hasher(std::move(enrol)),
         query_hasher(std::move(query)) {}
 
@@ -50,7 +49,7 @@ struct Catalog::Impl {
     indexes.images.Remove(items);
     indexes.views.Remove(items);
     indexes.embeddings.Remove(items);
-    absl::StatusOr<std::vector<int64_t>> frames = store->FrameSignalsOfItems(items);
+    absl::StatusOr<std::vector<int64_t>> frames = rows->FrameSignalsOfItems(items);
     if (!frames.ok()) return frames.status();
     indexes.frames.Remove(*frames);
     return absl::OkStatus();
@@ -58,9 +57,9 @@ struct Catalog::Impl {
 
   const CatalogOptions options;
   std::mutex write_mu;
-  catalog::SqliteDb db;                        // guarded by write_mu
-  catalog::FeatureReader features;             // stored local features, for verification
-  std::optional<catalog::CatalogStore> store;  // guarded by write_mu
+  // The rows: an SQLite file or a PostgreSQL server. Guarded by write_mu,
+  // but for LocalFeatures (for verification), which is thread-safe.
+  const std::unique_ptr<catalog::RowStore> rows;
   catalog::CatalogIndexes indexes;
   catalog::CaseDirectory directory;
   // Images: pdq (original only) + sha256; videos: frames every
@@ -76,12 +75,8 @@ struct Catalog::Impl {
   std::unique_ptr<IsolatedHasher> isolated_query_hasher;
   double open_read_seconds = 0;
   double open_index_seconds = 0;
-  // What Refresh has seen of the file (guarded by write_mu): SQLite's
-  // data_version (changes when another connection commits) and the largest
-  // item and signal ids read from it.
-  int64_t data_version = -1;
-  int64_t seen_max_item = 0;
-  int64_t seen_max_signal = 0;
+  // Where Refresh stands in others' changes (guarded by write_mu).
+  catalog::ChangeCursor cursor;
   // Items a Refresh put in the directory whose hashes it could not index
   // (it failed later): the next Refresh indexes them, although the
   // directory already knows them.

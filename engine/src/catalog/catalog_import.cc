@@ -57,8 +57,8 @@ absl::StatusOr<ImportResult> Catalog::ImportHashes(const ImportRequest& request,
   ImportResult result;
   result.format = std::string(catalog::HashListFormatName(list->format));
   std::lock_guard<std::mutex> lock(impl_->write_mu);
-  catalog::CatalogStore& store = *impl_->store;
-  absl::StatusOr<catalog::SqliteTransaction> txn = catalog::SqliteTransaction::Begin(&impl_->db);
+  catalog::RowStore& store = *impl_->rows;
+  absl::StatusOr<catalog::WriteTransaction> txn = catalog::WriteTransaction::Begin(&store);
   if (!txn.ok()) return txn.status();
   const std::string now = catalog::UtcTimestampNow();
 

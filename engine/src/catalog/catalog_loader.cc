@@ -46,92 +46,59 @@ absl::StatusOr<int64_t> CheckedMaxItemId(SqliteDb* db) {
   return max_id;
 }
 
-absl::Status LoadCatalog(SqliteDb* db, int index_min_quality, uint32_t embedding_model,
+absl::Status LoadCatalog(RowStore* rows, int index_min_quality, uint32_t embedding_model,
                          CaseDirectory* directory, CatalogIndexes* indexes, LoadResult* result) {
   const Clock::time_point start = Clock::now();
-  // One read transaction, so the three scans see the same state even while
-  // another process writes.
-  if (absl::Status s = db->Exec("BEGIN"); !s.ok()) return s;
-  struct EndRead {
-    SqliteDb* db;
-    ~EndRead() { db->Exec("COMMIT").IgnoreError(); }
-  } end_read{db};
-
-  // Cases: few; the directory numbers them.
+  // Cases are few; the directory numbers them. Items map to case numbers
+  // in one table indexed by item id.
   absl::flat_hash_map<std::string, uint32_t> case_numbers;
   std::vector<bool> case_open;
-  {
-    absl::StatusOr<SqliteStatement> q = db->Prepare("SELECT id, status FROM cases");
-    if (!q.ok()) return q.status();
-    absl::Status s = q->ForEachRow([&] {
-      const std::string id = q->Text(0);
-      const bool withdrawn = q->Text(1) == "withdrawn";
-      const uint32_t n = directory->SetCase(id, withdrawn);
-      case_numbers[id] = n;
-      if (case_open.size() <= n) case_open.resize(n + 1);
-      case_open[n] = !withdrawn;
-      return absl::OkStatus();
-    });
-    if (!s.ok()) return s;
-  }
-
-  // Items -> case number, as one table indexed by item id.
   std::vector<uint32_t> item_case;
-  {
-    absl::StatusOr<int64_t> max_item = CheckedMaxItemId(db);
-    if (!max_item.ok()) return max_item.status();
-    item_case.assign(static_cast<size_t>(*max_item) + 1, CaseDirectory::kNoCase);
-    result->max_item = *max_item;
-    absl::StatusOr<SqliteStatement> q = db->Prepare("SELECT id, case_id FROM items");
-    if (!q.ok()) return q.status();
-    std::string last_case;
-    uint32_t last_number = CaseDirectory::kNoCase;
-    absl::Status s = q->ForEachRow([&] {
-      const int64_t item = q->Int(0);
-      const absl::Span<const uint8_t> text = q->Blob(1);
-      const absl::string_view case_id(reinterpret_cast<const char*>(text.data()), text.size());
-      if (last_number == CaseDirectory::kNoCase || case_id != last_case) {
-        auto it = case_numbers.find(case_id);
-        if (it == case_numbers.end()) {
-          return absl::DataLossError(absl::StrCat(db->path(), ": item ", item,
-                                                  " belongs to unknown case '", case_id, "'"));
-        }
-        last_case.assign(case_id.data(), case_id.size());
-        last_number = it->second;
-      }
-      if (item >= 1 && static_cast<size_t>(item) < item_case.size()) {
-        item_case[static_cast<size_t>(item)] = last_number;
-      }
-      return absl::OkStatus();
-    });
-    if (!s.ok()) return s;
-  }
-
-  // PDQ hashes worth indexing: open cases, trusted quality.
+  std::string last_case;
+  uint32_t last_number = CaseDirectory::kNoCase;
+  // Hashes worth indexing: open cases, trusted quality.
   IndexBatch batch(embedding_model);
-  {
-    absl::StatusOr<int64_t> max_signal = db->QueryInt("SELECT coalesce(max(id), 0) FROM signals");
-    if (!max_signal.ok()) return max_signal.status();
-    result->max_signal = *max_signal;
-    absl::StatusOr<SqliteStatement> q =
-        db->Prepare(absl::StrCat("SELECT ", kIndexedColumns,
-                                 " FROM signals "
-                                 "WHERE ",
-                                 kIndexedTypes, " AND (quality IS NULL OR quality >= ?1)"));
-    if (!q.ok()) return q.status();
-    q->Bind(1, int64_t{index_min_quality});
-    absl::Status s = q->ForEachRow([&] {
-      const int64_t item = q->Int(1);
-      if (item < 1 || static_cast<size_t>(item) >= item_case.size() ||
-          item_case[static_cast<size_t>(item)] == CaseDirectory::kNoCase) {
+  RowStore::LoadCallbacks load;
+  load.on_case = [&](const std::string& id, bool withdrawn) {
+    const uint32_t n = directory->SetCase(id, withdrawn);
+    case_numbers[id] = n;
+    if (case_open.size() <= n) case_open.resize(n + 1);
+    case_open[n] = !withdrawn;
+    return absl::OkStatus();
+  };
+  load.max_item = [&](int64_t max_item) {
+    item_case.assign(static_cast<size_t>(max_item) + 1, CaseDirectory::kNoCase);
+    return absl::OkStatus();
+  };
+  load.on_item = [&](int64_t item, std::string_view case_id) {
+    if (last_number == CaseDirectory::kNoCase || case_id != last_case) {
+      auto it = case_numbers.find(absl::string_view(case_id.data(), case_id.size()));
+      if (it == case_numbers.end()) {
         return absl::DataLossError(
-            absl::StrCat(db->path(), ": a PDQ hash belongs to unknown item ", item));
+            absl::StrCat(rows->name(), ": item ", item, " belongs to unknown case '",
+                         absl::string_view(case_id.data(), case_id.size()), "'"));
       }
-      if (!case_open[item_case[static_cast<size_t>(item)]]) return absl::OkStatus();
-      return batch.AddRow(*q, db->path());
-    });
-    if (!s.ok()) return s;
-  }
+      last_case.assign(case_id.data(), case_id.size());
+      last_number = it->second;
+    }
+    if (item >= 1 && static_cast<size_t>(item) < item_case.size()) {
+      item_case[static_cast<size_t>(item)] = last_number;
+    }
+    return absl::OkStatus();
+  };
+  load.on_signal = [&](const IndexedRowView& row) {
+    const int64_t item = row.item;
+    if (item < 1 || static_cast<size_t>(item) >= item_case.size() ||
+        item_case[static_cast<size_t>(item)] == CaseDirectory::kNoCase) {
+      return absl::DataLossError(
+          absl::StrCat(rows->name(), ": a PDQ hash belongs to unknown item ", item));
+    }
+    if (!case_open[item_case[static_cast<size_t>(item)]]) return absl::OkStatus();
+    return batch.AddRow(row, rows->name());
+  };
+  absl::StatusOr<ChangeCursor> cursor = rows->LoadAll(index_min_quality, load);
+  if (!cursor.ok()) return cursor.status();
+  result->cursor = *cursor;
   directory->ReplaceItems(std::move(item_case));
   const Clock::time_point read_done = Clock::now();
 

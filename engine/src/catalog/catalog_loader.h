@@ -1,8 +1,8 @@
-// LoadCatalog: fills a fresh CaseDirectory and PdqIndex from the catalog's
-// rows when it opens. Three sequential scans with prepared statements (cases,
-// items, PDQ signals; hashes are 32-byte BLOBs copied straight into one
-// buffer), then one bulk PdqIndex::Add. Hashes of withdrawn cases and below
-// the quality minimum are skipped.
+// LoadCatalog: fills a fresh CaseDirectory and the indexes from the catalog's
+// rows when it opens: the RowStore's one-snapshot scan of cases, items and
+// indexed signals (hashes copied straight into one buffer), then one bulk
+// add per index. Hashes of withdrawn cases and below the quality minimum are
+// skipped.
 //
 // Thread safety: call before the catalog is shared.
 #ifndef HASHWATCH_CATALOG_CATALOG_LOADER_H_
@@ -11,6 +11,7 @@
 #include "absl/status/status.h"
 #include "catalog/case_directory.h"
 #include "catalog/index_batch.h"
+#include "catalog/row_store.h"
 #include "catalog/sqlite_db.h"
 
 namespace hashwatch::catalog {
@@ -18,10 +19,9 @@ namespace hashwatch::catalog {
 struct LoadResult {
   double read_seconds = 0;   // SQLite scans
   double index_seconds = 0;  // PdqIndex::Add
-  // The largest item and signal ids read: Catalog::Refresh reads what other
-  // processes add above them.
-  int64_t max_item = 0;
-  int64_t max_signal = 0;
+  // Where the load stands in others' changes: Catalog::Refresh reads what
+  // came after it.
+  ChangeCursor cursor;
   // Stored embeddings of another model than the catalog's: not indexed.
   int64_t foreign_embeddings = 0;
 };
@@ -34,7 +34,7 @@ absl::StatusOr<int64_t> CheckedMaxItemId(SqliteDb* db);
 
 // DataLoss when a stored row is malformed (a PDQ hash that is not 32 bytes,
 // an item of an unknown case). `embedding_model`: IndexBatch's.
-absl::Status LoadCatalog(SqliteDb* db, int index_min_quality, uint32_t embedding_model,
+absl::Status LoadCatalog(RowStore* rows, int index_min_quality, uint32_t embedding_model,
                          CaseDirectory* directory, CatalogIndexes* indexes, LoadResult* result);
 
 }  // namespace hashwatch::catalog

@@ -171,7 +171,7 @@ absl::StatusOr<MatchResult> MatchImage(Catalog::Impl& impl, const Signal& pdq,
     };
   }
   result.matches = match::MatchPhoto(
-      query, catalog::CatalogCandidates(impl.indexes, &impl.directory, &impl.features),
+      query, catalog::CatalogCandidates(impl.indexes, &impl.directory, impl.rows.get()),
       {.match = options, .align = {}}, &result.warnings);
   return result;
 }

@@ -7,6 +7,9 @@
 #include "catalog/catalog_file.h"
 #include "catalog/catalog_impl.h"
 #include "catalog/catalog_loader.h"
+#include "catalog/pg/pg_conn.h"
+#include "catalog/pg/pg_row_store.h"
+#include "catalog/sqlite_row_store.h"
 #include "hashwatch/text.h"
 
 namespace hashwatch {
@@ -56,7 +59,7 @@ Catalog::Catalog(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Catalog::~Catalog() = default;
 
 const std::string& Catalog::path() const {
-  return impl_->db.path();
+  return impl_->rows->name();
 }
 
 absl::StatusOr<std::unique_ptr<Catalog>> Catalog::Open(const std::string& path,
@@ -101,35 +104,36 @@ absl::StatusOr<std::unique_ptr<Catalog>> Catalog::Open(const std::string& path,
     isolated = *std::move(h);
   }
 
-  absl::StatusOr<catalog::SqliteDb> db = catalog::OpenCatalogFile(
-      path,
-      {.create_if_missing = options.create_if_missing, .busy_timeout_ms = options.busy_timeout_ms});
-  if (!db.ok()) return db.status();
+  std::unique_ptr<catalog::RowStore> rows;
+  if (catalog::pg::IsServerUri(path)) {
+    absl::StatusOr<std::unique_ptr<catalog::RowStore>> server = catalog::pg::OpenPgRowStore(path);
+    if (!server.ok()) return server.status();
+    rows = *std::move(server);
+  } else {
+    absl::StatusOr<catalog::SqliteDb> db =
+        catalog::OpenCatalogFile(path, {.create_if_missing = options.create_if_missing,
+                                        .busy_timeout_ms = options.busy_timeout_ms});
+    if (!db.ok()) return db.status();
+    absl::StatusOr<std::unique_ptr<catalog::SqliteRowStore>> file =
+        catalog::SqliteRowStore::Create(*std::move(db));
+    if (!file.ok()) return file.status();
+    rows = *std::move(file);
+  }
 
-  auto impl = std::make_unique<Impl>(options, *std::move(db), *std::move(enrol_hasher),
+  auto impl = std::make_unique<Impl>(options, std::move(rows), *std::move(enrol_hasher),
                                      *std::move(query_hasher));
   impl->isolated_query_hasher = std::move(isolated);
-  absl::StatusOr<catalog::CatalogStore> store = catalog::CatalogStore::Prepare(&impl->db);
-  if (!store.ok()) return store.status();
-  impl->store.emplace(*std::move(store));
-
-  // data_version before the load: a commit by another process during it
-  // only causes one unneeded Refresh.
   impl->fresh_as_of_ns.store(catalog::SteadyNowNs());
-  absl::StatusOr<int64_t> version = impl->db.QueryInt("PRAGMA data_version");
-  if (!version.ok()) return version.status();
-  impl->data_version = *version;
   catalog::LoadResult loaded;
   if (absl::Status s =
-          catalog::LoadCatalog(&impl->db, options.index_min_quality, impl->EmbeddingModelId(),
-                               &impl->directory, &impl->indexes, &loaded);
+          catalog::LoadCatalog(impl->rows.get(), options.index_min_quality,
+                               impl->EmbeddingModelId(), &impl->directory, &impl->indexes, &loaded);
       !s.ok()) {
     return s;
   }
+  impl->cursor = loaded.cursor;
   impl->open_read_seconds = loaded.read_seconds;
   impl->open_index_seconds = loaded.index_seconds;
-  impl->seen_max_item = loaded.max_item;
-  impl->seen_max_signal = loaded.max_signal;
   impl->foreign_embeddings = loaded.foreign_embeddings;
   return std::unique_ptr<Catalog>(new Catalog(std::move(impl)));
 }

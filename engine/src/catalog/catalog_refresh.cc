@@ -44,102 +44,72 @@ absl::Status Refresh(Catalog::Impl& impl, int64_t not_before_ns) {
   if (not_before_ns > 0 && impl.fresh_as_of_ns.load(std::memory_order_acquire) >= not_before_ns) {
     return absl::OkStatus();
   }
-  SqliteDb& db = impl.db;
+  RowStore& rows = *impl.rows;
   // Changes only when another connection committed: the common case costs
-  // this one pragma.
+  // this one query.
   const int64_t checked = SteadyNowNs();
-  absl::StatusOr<int64_t> version = db.QueryInt("PRAGMA data_version");
-  if (!version.ok()) return version.status();
-  if (*version == impl.data_version) {
+  absl::StatusOr<bool> changed = rows.Changed(impl.cursor);
+  if (!changed.ok()) return changed.status();
+  if (!*changed) {
     impl.fresh_as_of_ns.store(checked, std::memory_order_release);
     return absl::OkStatus();
   }
 
-  if (absl::Status s = db.Exec("BEGIN"); !s.ok()) return s;  // one consistent snapshot
-  struct EndRead {
-    SqliteDb& db;
-    ~EndRead() { db.Exec("COMMIT").IgnoreError(); }
-  } end_read{db};
-
-  // Cases: new ones, and open ones another process withdrew.
   std::vector<std::string> newly_withdrawn;
-  {
-    absl::StatusOr<SqliteStatement> q = db.Prepare("SELECT id, status FROM cases");
-    if (!q.ok()) return q.status();
-    absl::Status s = q->ForEachRow([&] {
-      const std::string id = q->Text(0);
-      const bool withdrawn = q->Text(1) == "withdrawn";
-      const std::optional<bool> known = impl.directory.IsWithdrawn(id);
-      if (!known.has_value()) {
-        impl.directory.SetCase(id, withdrawn);
-      } else if (withdrawn && !*known) {
-        newly_withdrawn.push_back(id);
-      }
-      return absl::OkStatus();
-    });
-    if (!s.ok()) return s;
-  }
-
-  // Items added by others. Our own are in the directory already.
   absl::flat_hash_set<int64_t> fresh;
-  int64_t max_item = impl.seen_max_item;
-  {
-    absl::StatusOr<SqliteStatement> q =
-        db.Prepare("SELECT id, case_id FROM items WHERE id > ?1 ORDER BY id");
-    if (!q.ok()) return q.status();
-    q->Bind(1, impl.seen_max_item);
-    absl::Status s = q->ForEachRow([&] {
-      const int64_t item = q->Int(0);
-      max_item = std::max(max_item, item);
-      if (impl.directory.Lookup(item).has_value() && !impl.refresh_pending.contains(item)) {
-        return absl::OkStatus();
-      }
-      const std::optional<uint32_t> number = impl.directory.FindCase(q->Text(1));
-      if (!number.has_value()) {
-        return absl::DataLossError(
-            absl::StrCat(db.path(), ": item ", item, " has an unknown case"));
-      }
-      fresh.insert(item);
-      return impl.directory.SetItem(item, *number);
-    });
-    // Until their hashes are indexed below, these count as pending, so a
-    // failure from here on is retried by the next Refresh.
-    impl.refresh_pending.insert(fresh.begin(), fresh.end());
-    if (!s.ok()) return s;
-  }
-
-  // Their PDQ hashes, if trusted and their case is open.
   IndexBatch batch(impl.EmbeddingModelId());
-  absl::StatusOr<int64_t> max_signal = db.QueryInt("SELECT coalesce(max(id), 0) FROM signals");
-  if (!max_signal.ok()) return max_signal.status();
-  if (!fresh.empty()) {
-    absl::StatusOr<SqliteStatement> q =
-        db.Prepare(absl::StrCat("SELECT ", catalog::kIndexedColumns,
-                                " FROM signals "
-                                "WHERE id > ?1 AND ",
-                                catalog::kIndexedTypes, " AND (quality IS NULL OR quality >= ?2)"));
-    if (!q.ok()) return q.status();
-    q->Bind(1, impl.seen_max_signal).Bind(2, int64_t{impl.options.index_min_quality});
-    absl::Status s = q->ForEachRow([&] {
-      const int64_t item = q->Int(1);
-      if (!fresh.contains(item) || !impl.directory.IsOpen(item)) return absl::OkStatus();
-      return batch.AddRow(*q, db.path());
-    });
-    if (!s.ok()) return s;
-  }
+  absl::StatusOr<ChangeCursor> next = rows.ReadChanges(
+      impl.cursor, impl.options.index_min_quality,
+      [&](const RowChanges& changes) -> absl::Status {
+        // Cases: new ones, and open ones another process withdrew.
+        for (const auto& [id, withdrawn] : changes.cases) {
+          const std::optional<bool> known = impl.directory.IsWithdrawn(id);
+          if (!known.has_value()) {
+            impl.directory.SetCase(id, withdrawn);
+          } else if (withdrawn && !*known) {
+            newly_withdrawn.push_back(id);
+          }
+        }
+        // Items added by others. Our own are in the directory already.
+        absl::Status s = absl::OkStatus();
+        for (const auto& [item, case_id] : changes.items) {
+          if (impl.directory.Lookup(item).has_value() && !impl.refresh_pending.contains(item)) {
+            continue;
+          }
+          const std::optional<uint32_t> number = impl.directory.FindCase(case_id);
+          if (!number.has_value()) {
+            s = absl::DataLossError(
+                absl::StrCat(rows.name(), ": item ", item, " has an unknown case"));
+            break;
+          }
+          fresh.insert(item);
+          s = impl.directory.SetItem(item, *number);
+          if (!s.ok()) break;
+        }
+        // Until their hashes are indexed below, these count as pending, so
+        // a failure from here on is retried by the next Refresh.
+        impl.refresh_pending.insert(fresh.begin(), fresh.end());
+        return s;
+      },
+      [&](const IndexedRowView& row) -> absl::Status {
+        // Their hashes, if trusted and their case is open.
+        if (!fresh.contains(row.item) || !impl.directory.IsOpen(row.item)) {
+          return absl::OkStatus();
+        }
+        return batch.AddRow(row, rows.name());
+      });
+  if (!next.ok()) return next.status();
   // Withdrawals first (the directory flag stops matches at once), then
   // additions.
   for (const std::string& case_id : newly_withdrawn) {
-    absl::StatusOr<std::vector<int64_t>> items = impl.store->ItemsOfCase(case_id);
+    absl::StatusOr<std::vector<int64_t>> items = rows.ItemsOfCase(case_id);
     if (!items.ok()) return items.status();
     impl.directory.SetCase(case_id, /*withdrawn=*/true);
     if (absl::Status s = impl.RemoveItems(*items); !s.ok()) return s;
   }
   if (absl::Status s = batch.ApplyTo(&impl.indexes); !s.ok()) return s;
   impl.refresh_pending.clear();
-  impl.seen_max_item = max_item;
-  impl.seen_max_signal = *max_signal;
-  impl.data_version = *version;
+  impl.cursor = *next;
   impl.fresh_as_of_ns.store(checked, std::memory_order_release);
   return absl::OkStatus();
 }

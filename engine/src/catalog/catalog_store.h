@@ -1,6 +1,6 @@
-// CatalogStore: the catalog's rows, read and written with statements
-// prepared once. It knows the schema (catalog_schema.cc) and nothing of the
-// index or of media; the Catalog wraps its calls in transactions.
+// CatalogStore: an SQLite catalog's rows, written with statements prepared
+// once (SqliteRowStore's write half). It knows the schema (catalog_schema.cc)
+// and nothing of the index or of media.
 //
 // Thread safety: none; the Catalog calls it with its write mutex held. The
 // SqliteDb passed to Prepare must outlive the store and not move.
@@ -15,53 +15,18 @@
 
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
+#include "catalog/row_store.h"
 #include "catalog/sqlite_db.h"
 
 namespace hashwatch::catalog {
-
-struct CaseRow {
-  std::string id;
-  std::string label;
-  std::string created;
-  bool withdrawn = false;
-  std::string withdrawn_at;  // empty while open
-};
-
-struct ItemRow {
-  std::string case_id;
-  std::string_view media_kind;       // "image", "video" or "hash"
-  absl::Span<const uint8_t> sha256;  // empty: none (imported hashes)
-  std::optional<int64_t> size;       // bytes of the enrolled file
-  std::string enrolled_at;
-  std::string source_note;
-  std::optional<double> duration;         // videos: seconds
-  std::optional<double> sample_interval;  // videos: seconds between samples
-};
-
-struct SignalRow {
-  int64_t item = 0;
-  std::string_view type;             // "pdq"
-  std::optional<double> frame_time;  // seconds into a video; none for images
-  absl::Span<const uint8_t> hash;
-  std::optional<int64_t> quality;  // none: unknown
-  // Video frames: the run's last sampled moment, its samples and the decoded
-  // frame number at frame_time.
-  std::optional<double> frame_end;
-  std::optional<int64_t> frame_samples;
-  std::optional<int64_t> frame_number;
-};
 
 // The columns of a stored signal that decide where it is indexed
 // (IndexBatch::AddRow), in this order, for SELECTs that feed the indexes.
 inline constexpr char kIndexedColumns[] =
     "id, item_id, hash, frame_time, frame_end, frame_samples, type";
-// The signal types those SELECTs take: an image's or frame's own PDQ, the
-// PDQ of a stored view of an image (signals/image_views.h) and an image's
-// embedding (signals/embedding_blob.h).
+// The signal types those SELECTs take (row_store.h): an image's or frame's
+// own PDQ, a stored view's PDQ and an image's embedding.
 inline constexpr char kIndexedTypes[] = "type IN ('pdq', 'pdq_view', 'embedding')";
-inline constexpr char kViewSignalType[] = "pdq_view";
-// An enrolled image's local features (signals/local_features.h); not indexed.
-inline constexpr char kLocalFeaturesType[] = "orb";
 
 class CatalogStore {
  public:

@@ -18,6 +18,7 @@
 #include "absl/strings/str_format.h"
 #include "catalog/catalog_loader.h"
 #include "catalog/catalog_schema.h"
+#include "catalog/sqlite_row_store.h"
 #include "hashwatch/embedding.h"
 
 namespace hashwatch {
@@ -236,7 +237,8 @@ absl::StatusOr<VerifyReport> VerifyCatalog(const std::string& path, const Catalo
   const absl::StatusOr<int64_t> before = db->QueryInt("PRAGMA data_version");
   if (*version == current) {
     catalog::LoadResult loaded;
-    absl::Status s = catalog::LoadCatalog(&*db, options.index_min_quality, model, &directory,
+    std::unique_ptr<catalog::SqliteRowStore> rows = catalog::SqliteRowStore::ForReading(&*db);
+    absl::Status s = catalog::LoadCatalog(rows.get(), options.index_min_quality, model, &directory,
                                           indexes.get(), &loaded);
     if (s.ok()) {
       built = true;

@@ -14,13 +14,13 @@ absl::StatusOr<WithdrawResult> Catalog::Withdraw(const CaseId& case_id,
   const std::string& who = *who_or;
 
   std::lock_guard<std::mutex> lock(impl_->write_mu);
-  catalog::CatalogStore& store = *impl_->store;
-  absl::StatusOr<catalog::SqliteTransaction> txn = catalog::SqliteTransaction::Begin(&impl_->db);
+  catalog::RowStore& store = *impl_->rows;
+  absl::StatusOr<catalog::WriteTransaction> txn = catalog::WriteTransaction::Begin(&store);
   if (!txn.ok()) return txn.status();
   absl::StatusOr<std::optional<catalog::CaseRow>> found = store.FindCase(case_id);
   if (!found.ok()) return found.status();
   if (!found->has_value()) {
-    return absl::NotFoundError(absl::StrCat("no case '", case_id, "' in ", impl_->db.path()));
+    return absl::NotFoundError(absl::StrCat("no case '", case_id, "' in ", store.name()));
   }
   absl::StatusOr<std::vector<int64_t>> items = store.ItemsOfCase(case_id);
   if (!items.ok()) return items.status();

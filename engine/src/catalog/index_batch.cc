@@ -39,16 +39,13 @@ void IndexBatch::AddEmbedding(int64_t item, absl::Span<const float> vector) {
   embedding_rows_.insert(embedding_rows_.end(), vector.begin(), vector.end());
 }
 
-absl::Status IndexBatch::AddRow(const SqliteStatement& row, const std::string& db_path) {
-  const int64_t signal = row.Int(0);
-  const int64_t item = row.Int(1);
-  const absl::Span<const uint8_t> hash = row.Blob(2);
-  if (row.Text(6) == signals::kEmbeddingSignalType) {
+absl::Status IndexBatch::AddRow(const IndexedRowView& row, const std::string& where) {
+  const int64_t item = row.item;
+  if (row.type == signals::kEmbeddingSignalType) {
     if (embedding_model_ == 0) return absl::OkStatus();
-    absl::StatusOr<signals::StoredEmbedding> e = signals::UnpackEmbedding(hash);
+    absl::StatusOr<signals::StoredEmbedding> e = signals::UnpackEmbedding(row.hash);
     if (!e.ok()) {
-      return absl::DataLossError(
-          absl::StrCat(db_path, ": item ", item, ": ", e.status().message()));
+      return absl::DataLossError(absl::StrCat(where, ": item ", item, ": ", e.status().message()));
     }
     if (e->model != embedding_model_) {
       ++foreign_embeddings_;
@@ -57,16 +54,12 @@ absl::Status IndexBatch::AddRow(const SqliteStatement& row, const std::string& d
     AddEmbedding(item, e->vector);
     return absl::OkStatus();
   }
-  if (hash.size() != kPdqCodeBytes) {
-    return absl::DataLossError(absl::StrCat(db_path, ": item ", item, " has a ", hash.size(),
+  if (row.hash.size() != kPdqCodeBytes) {
+    return absl::DataLossError(absl::StrCat(where, ": item ", item, " has a ", row.hash.size(),
                                             "-byte PDQ hash (expected 32)"));
   }
-  auto opt_double = [&](int c) {
-    return row.IsNull(c) ? std::nullopt : std::optional<double>(row.Double(c));
-  };
-  Add(signal, item, hash, opt_double(3), opt_double(4),
-      row.IsNull(5) ? std::nullopt : std::optional<int64_t>(row.Int(5)),
-      row.Text(6) == kViewSignalType);
+  Add(row.signal, item, row.hash, row.frame_time, row.frame_end, row.frame_samples,
+      row.type == kViewSignalType);
   return absl::OkStatus();
 }
 

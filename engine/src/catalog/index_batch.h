@@ -29,7 +29,7 @@
 #include "absl/types/span.h"
 #include "catalog/embedding_index.h"
 #include "catalog/frame_directory.h"
-#include "catalog/sqlite_db.h"
+#include "catalog/row_store.h"
 #include "index/pdq_index.h"
 
 namespace hashwatch::catalog {
@@ -56,9 +56,10 @@ class IndexBatch {
            std::optional<int64_t> frame_samples, bool view = false);
   // An image's embedding, L2-normalised.
   void AddEmbedding(int64_t item, absl::Span<const float> vector);
-  // The same from a row selected with kIndexedColumns (catalog_store.h).
-  // DataLoss when a PDQ hash is not 32 bytes or an embedding is malformed.
-  absl::Status AddRow(const SqliteStatement& row, const std::string& db_path);
+  // The same from a stored row (RowStore's loads and change reads).
+  // DataLoss, naming `where`, when a PDQ hash is not 32 bytes or an
+  // embedding is malformed.
+  absl::Status AddRow(const IndexedRowView& row, const std::string& where);
 
   // Frames' directory entries first (so a hit can always be placed), then
   // the indexes.

@@ -218,6 +218,24 @@ absl::StatusOr<int64_t> PgConn::QueryInt(std::string_view sql, const std::vector
   return r->Int(0, 0);
 }
 
+absl::Status PgConn::ForEachRow(std::string_view sql, const std::vector<PgParam>& params,
+                                const std::function<absl::Status(const PgResult&, int)>& row,
+                                int batch) {
+  absl::StatusOr<PgResult> declared =
+      Query(absl::StrCat("DECLARE hashwatch_rows NO SCROLL CURSOR FOR ", std::string(sql)), params);
+  if (!declared.ok()) return declared.status();
+  absl::Status status = absl::OkStatus();
+  const std::string fetch = absl::StrCat("FETCH ", batch, " FROM hashwatch_rows");
+  while (status.ok()) {
+    absl::StatusOr<PgResult> rows = Query(fetch);
+    if (!rows.ok()) return rows.status();  // the transaction is aborted: no CLOSE
+    for (int i = 0; i < rows->rows() && status.ok(); ++i) status = row(*rows, i);
+    if (rows->rows() < batch) break;
+  }
+  if (absl::Status s = Exec("CLOSE hashwatch_rows"); !s.ok() && status.ok()) status = s;
+  return status;
+}
+
 int PgConn::socket() const {
   return PQsocket(c_);
 }

@@ -13,6 +13,7 @@
 #define HASHWATCH_CATALOG_PG_PG_CONN_H_
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -89,6 +90,12 @@ class PgConn {
   // several, separated by semicolons).
   absl::Status Exec(std::string_view sql);
   absl::StatusOr<int64_t> QueryInt(std::string_view sql, const std::vector<PgParam>& params = {});
+  // Runs a SELECT through a cursor, `batch` rows at a time, calling `row`
+  // for each: a large result never sits in memory whole. Must run inside a
+  // transaction.
+  absl::Status ForEachRow(std::string_view sql, const std::vector<PgParam>& params,
+                          const std::function<absl::Status(const PgResult&, int)>& row,
+                          int batch = 20000);
 
   // LISTEN support: the socket to wait on, and the notifications that came.
   int socket() const;
