@@ -24,6 +24,8 @@ void RegisterStatsCommand(CLI::App& app, int& exit_code);     // stats_command.c
 void RegisterVerifyCommand(CLI::App& app, int& exit_code);    // verify_command.cc
 // The shared catalog on a PostgreSQL server (docs/deployment.md).
 void RegisterServerCommand(CLI::App& app, int& exit_code);  // server_command.cc
+void RegisterQueueCommand(CLI::App& app, int& exit_code);   // queue_command.cc
+void RegisterWorkerCommand(CLI::App& app, int& exit_code);  // worker_command.cc
 
 }  // namespace hashwatch::cli
 

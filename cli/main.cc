@@ -21,6 +21,8 @@ int main(int argc, char** argv) {
   hashwatch::cli::RegisterStatsCommand(app, exit_code);
   hashwatch::cli::RegisterVerifyCommand(app, exit_code);
   hashwatch::cli::RegisterServerCommand(app, exit_code);
+  hashwatch::cli::RegisterQueueCommand(app, exit_code);
+  hashwatch::cli::RegisterWorkerCommand(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {

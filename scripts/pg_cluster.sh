@@ -5,6 +5,8 @@
 #
 #   scripts/pg_cluster.sh start DIR   prints the owner's URI on stdout:
 #                                     postgresql://hashwatch_owner@127.0.0.1:PORT/hashwatch
+#   scripts/pg_cluster.sh restart DIR restarts it on the same port (tests of a
+#                                     server restart mid-scan)
 #   scripts/pg_cluster.sh stop DIR    stops it (DIR is left for the log)
 #
 # The database `hashwatch` belongs to the role `hashwatch_owner` (LOGIN,
@@ -18,7 +20,7 @@ set -euo pipefail
 cmd=${1:-}
 dir=${2:-}
 if [ -z "$cmd" ] || [ -z "$dir" ]; then
-  echo "usage: $0 start|stop DIR" >&2
+  echo "usage: $0 start|restart|stop DIR" >&2
   exit 2
 fi
 
@@ -72,13 +74,17 @@ case "$cmd" in
     "${psql[@]}" -d postgres -c "CREATE DATABASE hashwatch OWNER hashwatch_owner" >/dev/null
     echo "postgresql://hashwatch_owner@127.0.0.1:$port/hashwatch"
     ;;
+  restart)
+    "${as_owner[@]}" "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -m fast -w -t 60 \
+      restart >/dev/null
+    ;;
   stop)
     if [ -f "$dir/data/postmaster.pid" ]; then
       "${as_owner[@]}" "$bindir/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true
     fi
     ;;
   *)
-    echo "usage: $0 start|stop DIR" >&2
+    echo "usage: $0 start|restart|stop DIR" >&2
     exit 2
     ;;
 esac

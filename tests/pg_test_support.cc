@@ -70,13 +70,72 @@ std::string ServerHostPort(std::string* error) {
   return host_port;
 }
 
+// Any text single-quoted for /bin/sh (quotes inside included).
+std::string ShellWord(const std::string& text) {
+  std::string out = "'";
+  for (char c : text) {
+    if (c == '\'') {
+      out += "'\\''";
+    } else {
+      out += c;
+    }
+  }
+  return out + "'";
+}
+
 std::string Psql(const std::string& host_port, const std::string& user, const std::string& db,
                  const std::string& sql) {
-  return kPsql + ShellQuote("postgresql://" + user + "@" + host_port + "/" + db) + " -c " +
-         ShellQuote(sql);
+  return kPsql + ShellWord("postgresql://" + user + "@" + host_port + "/" + db) + " -c " +
+         ShellWord(sql);
 }
 
 }  // namespace
+
+OwnTestCluster::OwnTestCluster() {
+  if (!fs::exists("/usr/lib/postgresql/15/bin/postgres")) {
+    error_ = "no PostgreSQL 15 server here (scripts/run.sh test installs it)";
+    return;
+  }
+  char templ[] = "/tmp/hashwatch-test-pg-own-XXXXXX";
+  if (::mkdtemp(templ) == nullptr) {
+    error_ = "cannot make a folder for a test cluster";
+    return;
+  }
+  dir_ = templ;
+  CommandResult r = RunCommand(ShellQuote(SourceDir() / "scripts" / "pg_cluster.sh") + " start " +
+                               ShellQuote(dir_));
+  if (r.exit_code != 0) {
+    error_ = "could not start a test cluster: " + r.err;
+    return;
+  }
+  const std::string uri = r.out;
+  const size_t at = uri.find('@'), slash = uri.find('/', at == std::string::npos ? 0 : at);
+  host_port_ = uri.substr(at + 1, slash - at - 1);
+}
+
+OwnTestCluster::~OwnTestCluster() {
+  if (dir_.empty()) return;
+  RunCommand(ShellQuote(SourceDir() / "scripts" / "pg_cluster.sh") + " stop " + ShellQuote(dir_));
+  std::error_code ec;
+  fs::remove_all(dir_, ec);
+}
+
+bool OwnTestCluster::Restart() {
+  return RunCommand(ShellQuote(SourceDir() / "scripts" / "pg_cluster.sh") + " restart " +
+                    ShellQuote(dir_))
+             .exit_code == 0;
+}
+
+TestDatabase::TestDatabase(const OwnTestCluster& cluster) {
+  host_port_ = cluster.host_port();
+  error_ = cluster.error();
+  if (!error_.empty()) return;
+  static std::atomic<int> counter{0};
+  name_ = "hwown_" + std::to_string(::getpid()) + "_" + std::to_string(counter++);
+  CommandResult r =
+      RunCommand(Psql(host_port_, "hashwatch_owner", "hashwatch", "CREATE DATABASE " + name_));
+  if (r.exit_code != 0) error_ = "cannot create a test database: " + r.err;
+}
 
 TestDatabase::TestDatabase() {
   host_port_ = ServerHostPort(&error_);

@@ -11,12 +11,32 @@
 
 namespace hashwatch::testing {
 
+// A cluster of a test's own (scripts/pg_cluster.sh), for what would disturb
+// other tests on the shared one: restarting the server. Stopped and removed
+// when the object goes.
+class OwnTestCluster {
+ public:
+  OwnTestCluster();
+  ~OwnTestCluster();
+  OwnTestCluster(const OwnTestCluster&) = delete;
+  OwnTestCluster& operator=(const OwnTestCluster&) = delete;
+  const std::string& error() const { return error_; }
+  const std::string& host_port() const { return host_port_; }
+  // Restarts the server (fast shutdown: sessions are cut) on the same port.
+  bool Restart();
+
+ private:
+  std::string dir_, host_port_, error_;
+};
+
 // A fresh database owned by hashwatch_owner, dropped (with the login roles
 // made for it) when the object goes.
 class TestDatabase {
  public:
   // Empty `error()` when it is usable; otherwise why there is no server.
   TestDatabase();
+  // On a cluster of the test's own.
+  explicit TestDatabase(const OwnTestCluster& cluster);
   ~TestDatabase();
   TestDatabase(const TestDatabase&) = delete;
   TestDatabase& operator=(const TestDatabase&) = delete;

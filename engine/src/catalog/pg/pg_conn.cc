@@ -161,6 +161,7 @@ PgConn& PgConn::operator=(PgConn&& other) noexcept {
     if (c_ != nullptr) PQfinish(c_);
     c_ = other.c_;
     name_ = std::move(other.name_);
+    generation_ = other.generation_;
     other.c_ = nullptr;
   }
   return *this;
@@ -187,7 +188,24 @@ absl::Status PgConn::ResultStatus(pg_result* r, std::string_view sql) const {
                                          sqlstate.empty() ? "" : " (SQLSTATE " + sqlstate + ")"));
 }
 
+bool PgConn::Reconnect() {
+  if (PQstatus(c_) == CONNECTION_OK) return true;
+  // The server restarted or the network broke: one new attempt per call, so
+  // a caller retrying later gets a working connection once the server is
+  // back (nothing of the old session, a transaction or LISTEN, survives).
+  PQreset(c_);
+  if (PQstatus(c_) != CONNECTION_OK) return false;
+  PQsetNoticeProcessor(
+      c_, [](void*, const char*) {}, nullptr);
+  ++generation_;
+  return true;
+}
+
 absl::StatusOr<PgResult> PgConn::Query(std::string_view sql, const std::vector<PgParam>& params) {
+  if (!Reconnect()) {
+    return absl::UnavailableError(
+        absl::StrCat(name_, ": the server cannot be reached: ", Trimmed(PQerrorMessage(c_))));
+  }
   std::vector<const char*> values(params.size());
   std::vector<int> lengths(params.size()), formats(params.size());
   for (size_t i = 0; i < params.size(); ++i) {
@@ -202,7 +220,18 @@ absl::StatusOr<PgResult> PgConn::Query(std::string_view sql, const std::vector<P
   return result;
 }
 
+absl::StatusOr<PgResult> PgConn::QueryRead(std::string_view sql,
+                                           const std::vector<PgParam>& params) {
+  absl::StatusOr<PgResult> r = Query(sql, params);
+  if (r.ok() || PQstatus(c_) == CONNECTION_OK) return r;
+  return Query(sql, params);  // reconnects first
+}
+
 absl::Status PgConn::Exec(std::string_view sql) {
+  if (!Reconnect()) {
+    return absl::UnavailableError(
+        absl::StrCat(name_, ": the server cannot be reached: ", Trimmed(PQerrorMessage(c_))));
+  }
   const std::string text(sql);
   PgResult result(PQexec(c_, text.c_str()));
   return ResultStatus(result.r_, sql);

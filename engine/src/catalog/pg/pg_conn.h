@@ -8,6 +8,11 @@
 // inside the URI is refused, since a command line is visible to every user of
 // the machine.
 //
+// A connection that broke (the server restarted) is re-established before
+// the next statement; the statement that met the break fails with
+// Unavailable, and nothing of the old session (a transaction, LISTEN)
+// carries over.
+//
 // Thread safety: a PgConn is one connection, used by one thread at a time.
 #ifndef HASHWATCH_CATALOG_PG_PG_CONN_H_
 #define HASHWATCH_CATALOG_PG_PG_CONN_H_
@@ -76,7 +81,8 @@ class PgConn {
   // Connects; errors name the server (host, port, database), never a secret.
   static absl::StatusOr<PgConn> Connect(const std::string& uri);
 
-  PgConn(PgConn&& other) noexcept : c_(other.c_), name_(std::move(other.name_)) {
+  PgConn(PgConn&& other) noexcept
+      : c_(other.c_), name_(std::move(other.name_)), generation_(other.generation_) {
     other.c_ = nullptr;
   }
   PgConn& operator=(PgConn&& other) noexcept;
@@ -86,6 +92,9 @@ class PgConn {
 
   // Runs one statement with parameters ($1, $2, ...).
   absl::StatusOr<PgResult> Query(std::string_view sql, const std::vector<PgParam>& params = {});
+  // As Query, for a read outside a transaction: when the connection turns
+  // out broken (the server restarted), it reconnects and runs it once more.
+  absl::StatusOr<PgResult> QueryRead(std::string_view sql, const std::vector<PgParam>& params = {});
   // Runs statements that return nothing we need (no parameters; may be
   // several, separated by semicolons).
   absl::Status Exec(std::string_view sql);
@@ -106,13 +115,19 @@ class PgConn {
 
   // "host:port/database" for messages.
   const std::string& name() const { return name_; }
+  // Counts the reconnections (after a server restart): session state such
+  // as LISTEN must be set up again when it changes.
+  int generation() const { return generation_; }
 
  private:
   PgConn(pg_conn* c, std::string name) : c_(c), name_(std::move(name)) {}
   absl::Status ResultStatus(pg_result* r, std::string_view sql) const;
+  // A broken connection is reset (one attempt) before the next statement.
+  bool Reconnect();
 
   pg_conn* c_;
   std::string name_;
+  int generation_ = 0;
 };
 
 // A transaction on a connection: BEGIN now, ROLLBACK on destruction unless

@@ -217,10 +217,11 @@ class PgRowStore : public RowStore {
   }
 
   absl::StatusOr<bool> Changed(const ChangeCursor& cursor) override {
-    absl::StatusOr<int64_t> seq =
-        conn_.QueryInt("SELECT coalesce(max(seq), 0) FROM hashwatch.changes");
+    // After a reconnect the cursor still holds: the catch-up starts from it.
+    absl::StatusOr<PgResult> seq =
+        conn_.QueryRead("SELECT coalesce(max(seq), 0) FROM hashwatch.changes");
     if (!seq.ok()) return seq.status();
-    return *seq != cursor.version;
+    return seq->Int(0, 0) != cursor.version;
   }
 
   absl::StatusOr<ChangeCursor> ReadChanges(
@@ -382,7 +383,7 @@ class PgRowStore : public RowStore {
       if (!c.ok()) return c.status();
       features_conn_.emplace(*std::move(c));
     }
-    absl::StatusOr<PgResult> r = features_conn_->Query(
+    absl::StatusOr<PgResult> r = features_conn_->QueryRead(
         absl::StrCat("SELECT hash FROM hashwatch.signals WHERE item_id = $1 AND type = '",
                      kLocalFeaturesType, "' LIMIT 1"),
         {PgParam::Int(item)});

@@ -1,5 +1,6 @@
 #include "catalog/pg/pg_schema.h"
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -179,13 +180,47 @@ CREATE POLICY own_entries ON hashwatch.audit_log FOR INSERT TO hashwatch_staff, 
   WITH CHECK (role = current_user AND centre IS NOT DISTINCT FROM hashwatch.my_centre());
 )sql";
 
+// Version 2: the scan queue (docs/deployment.md, "Work shared among
+// machines"): files to scan, claimed by workers with FOR UPDATE SKIP LOCKED
+// under an expiring lease, and one result per file.
+constexpr char kVersion2[] = R"sql(
+CREATE TABLE hashwatch.jobs (
+  id bigserial PRIMARY KEY,
+  path text NOT NULL CHECK (length(path) BETWEEN 1 AND 4096),
+  enqueued_at timestamptz NOT NULL DEFAULT now(),
+  state text NOT NULL DEFAULT 'queued' CHECK (state IN ('queued', 'done', 'parked')),
+  attempts integer NOT NULL DEFAULT 0,
+  claimed_by text,
+  claim_expires timestamptz,
+  last_error text);
+CREATE INDEX jobs_queued ON hashwatch.jobs (id) WHERE state = 'queued';
+
+CREATE TABLE hashwatch.results (
+  job_id bigint PRIMARY KEY REFERENCES hashwatch.jobs (id),
+  path text NOT NULL,
+  worker text NOT NULL,
+  finished_at timestamptz NOT NULL DEFAULT now(),
+  matched boolean NOT NULL,
+  record jsonb NOT NULL);
+
+CREATE FUNCTION hashwatch.announce_jobs() RETURNS trigger
+  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+  AS $f$ BEGIN PERFORM pg_notify('hashwatch_jobs', ''); RETURN NULL; END $f$;
+CREATE TRIGGER jobs_added AFTER INSERT ON hashwatch.jobs
+  FOR EACH STATEMENT EXECUTE FUNCTION hashwatch.announce_jobs();
+
+GRANT SELECT, INSERT, UPDATE ON hashwatch.jobs TO hashwatch_monitor;
+GRANT SELECT, INSERT ON hashwatch.results TO hashwatch_monitor;
+GRANT USAGE ON SEQUENCE hashwatch.jobs_id_seq TO hashwatch_monitor;
+)sql";
+
 struct Migration {
   int version;
   const char* sql;
 };
 
 const std::vector<Migration>& Migrations() {
-  static const std::vector<Migration> kMigrations = {{1, kVersion1}};
+  static const std::vector<Migration> kMigrations = {{1, kVersion1}, {2, kVersion2}};
   return kMigrations;
 }
 
@@ -206,7 +241,7 @@ absl::StatusOr<int> InstalledServerSchemaVersion(PgConn& conn) {
   return static_cast<int>(std::stol(v->Text(0, 0)));
 }
 
-absl::StatusOr<int> MigrateServerSchema(PgConn& conn) {
+absl::StatusOr<int> MigrateServerSchema(PgConn& conn, int target) {
   absl::StatusOr<PgTransaction> txn = PgTransaction::Begin(&conn);
   if (!txn.ok()) return txn.status();
   if (absl::Status s =
@@ -216,13 +251,16 @@ absl::StatusOr<int> MigrateServerSchema(PgConn& conn) {
   }
   absl::StatusOr<int> installed = InstalledServerSchemaVersion(conn);
   if (!installed.ok()) return installed.status();
+  if (target < 1 || target > LatestServerSchemaVersion()) {
+    return absl::InvalidArgumentError(absl::StrCat("no schema version ", target));
+  }
   if (*installed > LatestServerSchemaVersion()) {
     return absl::FailedPreconditionError(absl::StrCat(
         conn.name(), ": the catalog's schema is version ", *installed, ", newer than this build's ",
         LatestServerSchemaVersion(), ": use a newer hashwatch"));
   }
   for (const Migration& m : Migrations()) {
-    if (m.version <= *installed) continue;
+    if (m.version <= *installed || m.version > target) continue;
     if (absl::Status s = conn.Exec(m.sql); !s.ok()) {
       return absl::Status(s.code(), absl::StrCat("migration to schema version ", m.version,
                                                  " failed (nothing was changed): ", s.message()));
@@ -231,7 +269,7 @@ absl::StatusOr<int> MigrateServerSchema(PgConn& conn) {
   absl::StatusOr<PgResult> set = conn.Query(
       "INSERT INTO hashwatch.meta (key, value) VALUES ('schema_version', $1) "
       "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
-      {PgParam::Int(LatestServerSchemaVersion())});
+      {PgParam::Int(std::max(*installed, target))});
   if (!set.ok()) return set.status();
   if (absl::Status s = txn->Commit(); !s.ok()) return s;
   return *installed;

@@ -7,7 +7,9 @@
 // (each belongs to a centre), items, signals, audit_log (append-only), and
 // changes (a sequence number per enrolled item and per withdrawal, handed out
 // in commit order, announced with NOTIFY hashwatch_changes: how workers
-// follow the catalog).
+// follow the catalog). Version 2 adds the scan queue: jobs (a file to scan,
+// claimed under an expiring lease; NOTIFY hashwatch_jobs on arrival) and
+// results (one per job).
 //
 // Roles: hashwatch_staff (a centre's staff: row-level security shows and lets
 // them change only their centre's cases, items, signals and audit entries)
@@ -30,10 +32,11 @@ int LatestServerSchemaVersion();
 // The installed version (0: none). Needs no privileges beyond USAGE.
 absl::StatusOr<int> InstalledServerSchemaVersion(PgConn& conn);
 
-// Applies the migrations above the installed version, in one transaction
-// (an advisory lock keeps two at once from racing). Returns the version it
-// started from.
-absl::StatusOr<int> MigrateServerSchema(PgConn& conn);
+// Applies the migrations above the installed version up to `target`, in one
+// transaction (an advisory lock keeps two at once from racing). Returns the
+// version it started from. (A target below the latest is for tests of
+// migration in place.)
+absl::StatusOr<int> MigrateServerSchema(PgConn& conn, int target = LatestServerSchemaVersion());
 
 // OK when the installed schema is the one this build knows; otherwise
 // FailedPrecondition saying what to do.
