@@ -123,6 +123,12 @@ struct CatalogOptions {
   // caller's Refresh() calls. When the catch-up fails, the match fails with
   // Unavailable rather than answer from an older state.
   double max_staleness_seconds = 1.0;
+  // Server catalogs: a thread of the catalog listens for the server's change
+  // announcements (LISTEN/NOTIFY) and catches up at once, so another role's
+  // withdrawal stops matching here within milliseconds, between matches
+  // too; a missed announcement or a reconnect is covered by the catch-up
+  // from the last change number (and by the freshness bound).
+  bool follow_changes = true;
   // Crash isolation for MatchFile (hashwatch/isolated_hasher.h): when set,
   // query files are read, decoded and hashed in worker processes, so a file
   // that crashes, hangs or exhausts a decoder costs that file only (its

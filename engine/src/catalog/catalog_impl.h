@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <mutex>
+#include <thread>
 #include <optional>
 #include <string>
 
@@ -32,6 +33,11 @@ struct Catalog::Impl {
         rows(std::move(row_store)),
         enrol_hasher(std::move(enrol)),
         query_hasher(std::move(query)) {}
+
+  ~Impl() {
+    stopping.store(true);
+    if (follower.joinable()) follower.join();
+  }
 
   // Whether a stored hash of this quality goes into the index.
   bool Indexable(std::optional<int64_t> quality) const {
@@ -88,6 +94,11 @@ struct Catalog::Impl {
   // the last Refresh that succeeded. Match* catch up first when it is older
   // than options.max_staleness_seconds (catalog::EnsureFresh).
   std::atomic<int64_t> fresh_as_of_ns{0};
+  // Server catalogs: a thread woken by the server's change announcements
+  // (LISTEN/NOTIFY) that catches up at once, so changes reach this catalog
+  // in milliseconds even between matches (catalog::FollowChanges).
+  std::thread follower;
+  std::atomic<bool> stopping{false};
 };
 
 namespace catalog {
@@ -108,6 +119,9 @@ absl::Status Refresh(Catalog::Impl& impl, int64_t not_before_ns = 0);
 // is made against a state older than that. Unavailable when it cannot catch
 // up (the match must not be made then).
 absl::Status EnsureFresh(Catalog::Impl& impl);
+// The follower thread's loop: wait for an announcement (or a second), catch
+// up; until impl.stopping. Errors are retried on the next round.
+void FollowChanges(Catalog::Impl& impl);
 
 }  // namespace catalog
 }  // namespace hashwatch

@@ -132,6 +132,10 @@ absl::StatusOr<std::unique_ptr<Catalog>> Catalog::Open(const std::string& path,
     return s;
   }
   impl->cursor = loaded.cursor;
+  if (options.follow_changes && impl->rows->CanWaitForChanges()) {
+    Impl* raw = impl.get();
+    impl->follower = std::thread([raw] { catalog::FollowChanges(*raw); });
+  }
   impl->open_read_seconds = loaded.read_seconds;
   impl->open_index_seconds = loaded.index_seconds;
   impl->foreign_embeddings = loaded.foreign_embeddings;

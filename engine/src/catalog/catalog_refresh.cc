@@ -2,6 +2,7 @@
 // file (enrolments, imports, withdrawals) since this object last looked.
 #include <chrono>
 #include <cmath>
+#include <thread>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
@@ -36,6 +37,20 @@ absl::Status EnsureFresh(Catalog::Impl& impl) {
                      bound, " s old): ", s.message()));
   }
   return absl::OkStatus();
+}
+
+void FollowChanges(Catalog::Impl& impl) {
+  while (!impl.stopping.load()) {
+    absl::StatusOr<bool> announced = impl.rows->WaitForChanges(0.25);
+    if (impl.stopping.load()) return;
+    if (!announced.ok()) {
+      // The server is away: matches catch up (or refuse) by themselves;
+      // try again in a moment.
+      std::this_thread::sleep_for(std::chrono::milliseconds(250));
+      continue;
+    }
+    if (*announced) Refresh(impl).IgnoreError();
+  }
 }
 
 absl::Status Refresh(Catalog::Impl& impl, int64_t not_before_ns) {

@@ -183,6 +183,16 @@ class RowStore {
       const std::function<absl::Status(const RowChanges&)>& on_rows,
       const std::function<absl::Status(const IndexedRowView&)>& on_signal) = 0;
 
+  // Whether WaitForChanges works here (a server announces its changes).
+  virtual bool CanWaitForChanges() const { return false; }
+  // Waits up to `seconds` for another connection to announce a commit
+  // (LISTEN/NOTIFY); true when one did. Thread-safe (a connection of its
+  // own): the catalog's follower thread calls it.
+  virtual absl::StatusOr<bool> WaitForChanges(double seconds) const {
+    (void)seconds;
+    return false;
+  }
+
   // -- Reports and exports -----------------------------------------------------
   virtual absl::StatusOr<RowCounts> Counts(int min_quality) = 0;
   // The open cases' image PDQ hashes (one case's when `case_id` is set), in

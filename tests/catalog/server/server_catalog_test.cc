@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <limits>
 #include <random>
 #include <sstream>
 #include <string>
@@ -153,6 +154,37 @@ TEST_CASE("A scanner follows other roles' enrolments and withdrawals within the 
   REQUIRE(stats.ok());
   CHECK(stats->audit_entries == -1);  // not the monitor's to read
   CHECK(stats->indexed_hashes - stats->indexed_views == 1);
+}
+
+TEST_CASE("A server catalog is woken by the server's change announcements, between matches",
+          "[server]") {
+  Server server;
+  if (!server.Ready()) return;
+  // No freshness bound: only the follower thread (LISTEN/NOTIFY) can bring
+  // the changes in.
+  CatalogOptions listening;
+  listening.max_staleness_seconds = std::numeric_limits<double>::infinity();
+  std::unique_ptr<Catalog> scanner = server.Open(server.monitor, listening);
+  CatalogOptions deaf = listening;
+  deaf.follow_changes = false;
+  std::unique_ptr<Catalog> control = server.Open(server.monitor, deaf);
+  std::unique_ptr<Catalog> north = server.Open(server.north);
+  REQUIRE(north->EnrollFile(Request("N-1"), Known("coffee.jpg")).ok());
+  auto matches_within = [&](Catalog& c, size_t n, double seconds) {
+    const auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+    do {
+      if (c.MatchFile(Crawled("coffee_q60.jpg"))->matches.size() == n) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    } while (std::chrono::steady_clock::now() < deadline);
+    return false;
+  };
+  CHECK(matches_within(*scanner, 1, 30));
+  REQUIRE(north->Withdraw("N-1", "tester").ok());
+  CHECK(matches_within(*scanner, 0, 30));
+  // Without the follower (and without a bound) nothing came in.
+  CHECK(control->MatchFile(Crawled("coffee_q60.jpg"))->matches.empty());
+  CHECK(control->Stats()->indexed_hashes == 0);
 }
 
 TEST_CASE("On a server, only a centre's staff enrol and withdraw, and only their own cases",

@@ -1,5 +1,7 @@
 #include "catalog/pg/pg_row_store.h"
 
+#include <poll.h>
+
 #include <mutex>
 #include <optional>
 
@@ -376,6 +378,34 @@ class PgRowStore : public RowStore {
         });
   }
 
+  bool CanWaitForChanges() const override { return true; }
+
+  absl::StatusOr<bool> WaitForChanges(double seconds) const override {
+    std::lock_guard<std::mutex> lock(listen_mu_);
+    if (!listen_conn_.has_value()) {
+      absl::StatusOr<PgConn> c = PgConn::Connect(uri_);
+      if (!c.ok()) return c.status();
+      listen_conn_.emplace(*std::move(c));
+    }
+    PgConn& conn = *listen_conn_;
+    bool reconnected = false;
+    if (listen_generation_ != conn.generation() || !conn.ok()) {
+      // First time, or the server restarted: listen (again), and report a
+      // change, so the caller catches up with what it may have missed.
+      if (absl::Status s = conn.Exec("LISTEN hashwatch_changes"); !s.ok()) return s;
+      reconnected = listen_generation_ != -1;
+      listen_generation_ = conn.generation();
+    }
+    absl::StatusOr<std::vector<std::string>> got = conn.TakeNotifications();
+    if (!got.ok()) return got.status();
+    if (!got->empty() || reconnected) return true;
+    pollfd p{.fd = conn.socket(), .events = POLLIN, .revents = 0};
+    if (::poll(&p, 1, static_cast<int>(seconds * 1000)) <= 0) return false;
+    got = conn.TakeNotifications();
+    if (!got.ok()) return got.status();
+    return !got->empty();
+  }
+
   absl::StatusOr<std::vector<uint8_t>> LocalFeatures(int64_t item) const override {
     std::lock_guard<std::mutex> lock(features_mu_);
     if (!features_conn_.has_value() || !features_conn_->ok()) {
@@ -425,6 +455,9 @@ class PgRowStore : public RowStore {
   bool in_write_ = false;
   mutable std::mutex features_mu_;
   mutable std::optional<PgConn> features_conn_;
+  mutable std::mutex listen_mu_;
+  mutable std::optional<PgConn> listen_conn_;  // LISTEN hashwatch_changes
+  mutable int listen_generation_ = -1;
 };
 
 }  // namespace
