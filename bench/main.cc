@@ -35,6 +35,11 @@ constexpr const char* kUsage =
     "                        scans against a catalog while cases are enrolled and\n"
     "                        withdrawn: throughput, latency, lost enrolments and\n"
     "                        matches of withdrawn cases\n"
+    "  cluster [--db OWNER_URI] [--items 1000000] [--workers 1,2,4] [--trials 50]\n"
+    "        [--probes 3] [--catch-up 100000] [--json FILE]\n"
+    "                        the shared catalog on PostgreSQL: worker throughput,\n"
+    "                        withdrawal propagation p50/p99, catch-up after being\n"
+    "                        offline beside a full reload\n"
     "\n"
     "Run 'hashwatch-bench COMMAND --help' for a command's options.\n";
 
@@ -53,6 +58,7 @@ int main(int argc, char** argv) {
   if (cmd == "robustness") return hashwatch::bench::RunRobustnessBench(argc - 1, argv + 1);
   if (cmd == "float-index") return hashwatch::bench::RunFloatIndexBench(argc - 1, argv + 1);
   if (cmd == "load") return hashwatch::bench::RunLoadBench(argc - 1, argv + 1);
+  if (cmd == "cluster") return hashwatch::bench::RunClusterBench(argc - 1, argv + 1);
   std::fprintf(stderr, "hashwatch-bench: unknown command '%s'\n\n%s", argv[1], kUsage);
   return 2;
 }

@@ -106,6 +106,10 @@ int RunWorker(const WorkerArgs& args) {
                            .max_attempts = args.max_attempts};
   InstallStopHandlers();
   LeaseKeeper leases(**queue, claim);
+  if (absl::StatusOr<CatalogStats> stats = catalog->Stats(); stats.ok()) {
+    std::fprintf(stderr, "hashwatch worker %s: ready, %lld hashes indexed\n", claim.worker.c_str(),
+                 static_cast<long long>(stats->indexed_hashes));
+  }
   std::deque<QueueJob> claimed;
   int64_t files = 0, failed = 0, not_written = 0;
   bool queue_failed = false;

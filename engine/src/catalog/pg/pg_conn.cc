@@ -250,6 +250,9 @@ absl::StatusOr<int64_t> PgConn::QueryInt(std::string_view sql, const std::vector
 absl::Status PgConn::ForEachRow(std::string_view sql, const std::vector<PgParam>& params,
                                 const std::function<absl::Status(const PgResult&, int)>& row,
                                 int batch) {
+  // Every row will be read: plan for the whole result, not the first rows
+  // (a fast-start plan re-ran a subquery per row: 1.5 s instead of 6 ms).
+  if (absl::Status s = Exec("SET LOCAL cursor_tuple_fraction = 1.0"); !s.ok()) return s;
   absl::StatusOr<PgResult> declared =
       Query(absl::StrCat("DECLARE hashwatch_rows NO SCROLL CURSOR FOR ", std::string(sql)), params);
   if (!declared.ok()) return declared.status();

@@ -166,14 +166,22 @@ CREATE POLICY own_row ON hashwatch.centre_staff FOR SELECT TO hashwatch_staff, h
 CREATE POLICY centre_cases ON hashwatch.cases FOR ALL TO hashwatch_staff
   USING (centre = hashwatch.my_centre()) WITH CHECK (centre = hashwatch.my_centre());
 CREATE POLICY scan_cases ON hashwatch.cases FOR SELECT TO hashwatch_monitor USING (true);
+-- (EXISTS on the parent's primary key: one index probe per row written; the
+-- parent's own policy applies inside, so "visible" means "this centre's".)
 CREATE POLICY centre_items ON hashwatch.items FOR ALL TO hashwatch_staff
-  USING (case_id IN (SELECT id FROM hashwatch.cases))
-  WITH CHECK (case_id IN (SELECT id FROM hashwatch.cases WHERE status = 'open'));
+  USING (EXISTS (SELECT 1 FROM hashwatch.cases c WHERE c.id = case_id))
+  WITH CHECK (EXISTS (SELECT 1 FROM hashwatch.cases c WHERE c.id = case_id AND c.status = 'open'));
 CREATE POLICY scan_items ON hashwatch.items FOR SELECT TO hashwatch_monitor USING (true);
 CREATE POLICY centre_signals ON hashwatch.signals FOR ALL TO hashwatch_staff
-  USING (item_id IN (SELECT id FROM hashwatch.items))
-  WITH CHECK (item_id IN (SELECT id FROM hashwatch.items));
+  USING (EXISTS (SELECT 1 FROM hashwatch.items i WHERE i.id = item_id))
+  WITH CHECK (EXISTS (SELECT 1 FROM hashwatch.items i WHERE i.id = item_id));
 CREATE POLICY scan_signals ON hashwatch.signals FOR SELECT TO hashwatch_monitor USING (true);
+-- The change sequence: staff see their centre's changes only (other
+-- centres' case ids stay theirs), monitors all.
+ALTER TABLE hashwatch.changes ENABLE ROW LEVEL SECURITY;
+CREATE POLICY centre_changes ON hashwatch.changes FOR SELECT TO hashwatch_staff
+  USING (EXISTS (SELECT 1 FROM hashwatch.cases c WHERE c.id = case_id));
+CREATE POLICY scan_changes ON hashwatch.changes FOR SELECT TO hashwatch_monitor USING (true);
 CREATE POLICY centre_audit ON hashwatch.audit_log FOR SELECT TO hashwatch_staff
   USING (centre = hashwatch.my_centre());
 CREATE POLICY own_entries ON hashwatch.audit_log FOR INSERT TO hashwatch_staff, hashwatch_monitor
