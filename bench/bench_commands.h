@@ -13,6 +13,7 @@ int RunRobustnessBench(int argc, char** argv);  // robustness_bench.cc
 int RunFloatIndexBench(int argc, char** argv);  // float_index_bench.cc
 int RunLoadBench(int argc, char** argv);        // load_bench.cc
 int RunClusterBench(int argc, char** argv);     // cluster_bench.cc
+int RunStreamBench(int argc, char** argv);      // stream_bench.cc
 
 }  // namespace hashwatch::bench
 

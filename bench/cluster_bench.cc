@@ -305,6 +305,36 @@ int Run(const Config& config) {
               static_cast<long long>(wrong));
   out["wrong_results"] = wrong;
 
+  // The queue's own cost per file: claims and finishes with no matching.
+  {
+    const int n = 1000;
+    std::vector<std::string> fake(n, "/nonexistent/queue-overhead.jpg");
+    if (absl::StatusOr<std::vector<int64_t>> ids = (*queue)->Enqueue(fake); !ids.ok()) {
+      return Fail("enqueue", ids.status());
+    }
+    const ClaimOptions claim{
+        .worker = "overhead", .max_jobs = 1, .lease_seconds = 60, .max_attempts = 3};
+    const Clock::time_point t0 = Clock::now();
+    int finished = 0;
+    for (;;) {
+      absl::StatusOr<std::vector<QueueJob>> jobs = (*queue)->Claim(claim);
+      if (!jobs.ok()) return Fail("claim", jobs.status());
+      if (jobs->empty()) break;
+      for (const QueueJob& j : *jobs) {
+        if (absl::StatusOr<bool> f = (*queue)->Finish(j, claim.worker, false, "{}"); !f.ok()) {
+          return Fail("finish", f.status());
+        }
+        ++finished;
+      }
+    }
+    const double secs = Seconds(t0, Clock::now());
+    std::printf(
+        "queue: %d claims + finishes (one job each, no matching) in %.2f s = %.2f ms a "
+        "file\n",
+        finished, secs, secs * 1e3 / std::max(1, finished));
+    out["queue_ms_per_file"] = secs * 1e3 / std::max(1, finished);
+  }
+
   // 3. Withdrawal propagation.
   std::vector<std::unique_ptr<Catalog>> probes;
   const Clock::time_point probe0 = Clock::now();

@@ -40,6 +40,9 @@ constexpr const char* kUsage =
     "                        the shared catalog on PostgreSQL: worker throughput,\n"
     "                        withdrawal propagation p50/p99, catch-up after being\n"
     "                        offline beside a full reload\n"
+    "  stream [--paths 50] [--jobs 2]\n"
+    "                        how soon 'scan -' answers a path written to its stdin,\n"
+    "                        beside a scan process per file\n"
     "\n"
     "Run 'hashwatch-bench COMMAND --help' for a command's options.\n";
 
@@ -59,6 +62,7 @@ int main(int argc, char** argv) {
   if (cmd == "float-index") return hashwatch::bench::RunFloatIndexBench(argc - 1, argv + 1);
   if (cmd == "load") return hashwatch::bench::RunLoadBench(argc - 1, argv + 1);
   if (cmd == "cluster") return hashwatch::bench::RunClusterBench(argc - 1, argv + 1);
+  if (cmd == "stream") return hashwatch::bench::RunStreamBench(argc - 1, argv + 1);
   std::fprintf(stderr, "hashwatch-bench: unknown command '%s'\n\n%s", argv[1], kUsage);
   return 2;
 }

@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <cstring>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,16 +26,17 @@ namespace hashwatch::cli {
 
 // Returns the signal that stopped the batch early, or 0 when every input was
 // done. `emit` returns whether the input succeeded (for the progress line).
+// Inputs come from `next` (nullopt at the end); `total` is their number when
+// known (for the progress line), else 0.
 template <typename Result>
-int RunInputBatch(const std::string& command, const std::vector<std::string>& paths, int jobs,
-                  const std::function<Result(const InputPath&)>& work,
+int RunInputBatch(const std::string& command, const std::function<std::optional<InputPath>()>& next,
+                  size_t total, int jobs, const std::function<Result(const InputPath&)>& work,
                   const std::function<bool(const InputPath&, Result&&)>& emit) {
   InstallStopHandlers();
-  InputPaths inputs(paths, STDIN_FILENO, [] { return StopSignal() != 0; });
   size_t done = 0, failed = 0;
   {
-    Progress progress(command, inputs.known_total());
-    OrderedParallelStream<InputPath, Result>([&] { return inputs.Next(); }, jobs, work,
+    Progress progress(command, total);
+    OrderedParallelStream<InputPath, Result>(next, jobs, work,
                                              [&](InputPath&& input, Result&& result) {
                                                ++done;
                                                if (!emit(input, std::move(result))) ++failed;
@@ -49,6 +51,17 @@ int RunInputBatch(const std::string& command, const std::vector<std::string>& pa
                  command.c_str(), sigabbrev_np(signal), done);
   }
   return signal;
+}
+
+// The same over the command's PATH arguments (InputPaths).
+template <typename Result>
+int RunInputBatch(const std::string& command, const std::vector<std::string>& paths, int jobs,
+                  const std::function<Result(const InputPath&)>& work,
+                  const std::function<bool(const InputPath&, Result&&)>& emit) {
+  InstallStopHandlers();
+  InputPaths inputs(paths, STDIN_FILENO, [] { return StopSignal() != 0; });
+  return RunInputBatch<Result>(
+      command, [&] { return inputs.Next(); }, inputs.known_total(), jobs, work, emit);
 }
 
 }  // namespace hashwatch::cli

@@ -1,4 +1,5 @@
 // hashwatch scan: check files against the catalog and print what they match.
+#include <atomic>
 #include <cmath>
 #include <iostream>
 #include <string>
@@ -7,6 +8,7 @@
 #include "catalog_options.h"
 #include "commands.h"
 #include "common_options.h"
+#include "drop_folder.h"
 #include "input_batch.h"
 #include "match_options.h"
 #include "match_record.h"
@@ -20,6 +22,8 @@ struct ScanArgs {
   MatchArgs m;
   std::string operator_name;
   OutputFormat format = OutputFormat::kJsonl;
+  std::string follow;   // a drop folder (--follow)
+  std::string journal;  // its journal (--journal)
   std::vector<std::string> paths;
 };
 
@@ -54,6 +58,21 @@ int RunScan(const ScanArgs& args) {
       OpenCatalogOrReport("scan", args.db, /*create=*/false, options);
   if (catalog == nullptr) return kExitUsage;
 
+  // --follow: a drop folder's new files, each once across restarts.
+  std::atomic<bool> journal_failed{false};
+  std::unique_ptr<DropFolder> follow;
+  if (!args.follow.empty()) {
+    InstallStopHandlers();
+    absl::StatusOr<std::unique_ptr<DropFolder>> folder = DropFolder::Open(
+        args.follow, args.journal, [&] { return StopSignal() != 0 || journal_failed.load(); });
+    if (!folder.ok()) {
+      ReportError("scan", folder.status());
+      return kExitUsage;
+    }
+    follow = *std::move(folder);
+    std::fprintf(stderr, "hashwatch scan: following %s (%lld of its files were scanned before)\n",
+                 args.follow.c_str(), static_cast<long long>(follow->already_done()));
+  }
   ScanSummary summary;
   summary.options = match;
   int stopped = 0;
@@ -61,30 +80,44 @@ int RunScan(const ScanArgs& args) {
     RecordWriter writer(args.format, {"path", "case", "item", "signal", "distance", "variant",
                                       "stage", "inliers", "score", "query_start", "query_end",
                                       "ref_start", "ref_end", "frames", "note", "error"});
-    stopped = RunInputBatch<absl::StatusOr<MatchResult>>(
-        "scan", args.paths, args.m.jobs,
-        [&](const InputPath& input) -> absl::StatusOr<MatchResult> {
-          if (!input.error.empty()) return absl::NotFoundError(input.error);
-          // The catalog catches up with other processes' changes before it
-          // searches (CatalogOptions::max_staleness_seconds = --freshness).
-          return catalog->MatchFile(input.path, match);
-        },
-        [&](const InputPath& input, absl::StatusOr<MatchResult>&& result) {
-          ++summary.files;
-          if (!result.ok()) {
-            ++summary.failed_files;
-          } else if (result->low_quality) {
-            ++summary.low_quality_files;
-          } else if (!result->matches.empty()) {
-            ++summary.matched_files;
-          }
-          if (args.format == OutputFormat::kJsonl) {
-            writer.Write(FileRecord(input.path, result, match));
-          } else {
-            WriteRows(writer, input.path, result, match);
-          }
-          return result.ok();
-        });
+    auto work = [&](const InputPath& input) -> absl::StatusOr<MatchResult> {
+      if (!input.error.empty()) return absl::NotFoundError(input.error);
+      // The catalog catches up with other processes' changes before it
+      // searches (CatalogOptions::max_staleness_seconds = --freshness).
+      return catalog->MatchFile(input.path, match);
+    };
+    auto emit = [&](const InputPath& input, absl::StatusOr<MatchResult>&& result) {
+      ++summary.files;
+      if (!result.ok()) {
+        ++summary.failed_files;
+      } else if (result->low_quality) {
+        ++summary.low_quality_files;
+      } else if (!result->matches.empty()) {
+        ++summary.matched_files;
+      }
+      if (follow != nullptr && !journal_failed.load()) {
+        // Journalled before it is printed: a printed record is never
+        // scanned again after a restart.
+        if (absl::Status s = follow->Journal(input.path, FileRecord(input.path, result, match));
+            !s.ok()) {
+          ReportError("scan", s);
+          journal_failed.store(true);  // no more files: they could not be journalled
+        }
+      }
+      if (args.format == OutputFormat::kJsonl) {
+        writer.Write(FileRecord(input.path, result, match));
+      } else {
+        WriteRows(writer, input.path, result, match);
+      }
+      return result.ok();
+    };
+    if (follow != nullptr) {
+      stopped = RunInputBatch<absl::StatusOr<MatchResult>>(
+          "scan", [&] { return follow->Next(); }, 0, args.m.jobs, work, emit);
+    } else {
+      stopped =
+          RunInputBatch<absl::StatusOr<MatchResult>>("scan", args.paths, args.m.jobs, work, emit);
+    }
   }
   if (absl::Status s = catalog->RecordScan(summary, args.operator_name); !s.ok()) {
     ReportError("scan", absl::Status(s.code(),
@@ -93,6 +126,7 @@ int RunScan(const ScanArgs& args) {
                                          std::string(s.message())));
     return kExitSomeFailed;
   }
+  if (journal_failed.load()) return kExitSomeFailed;
   if (stopped != 0) return StoppedExitCode(stopped);
   return summary.failed_files == 0 ? kExitOk : kExitSomeFailed;
 }
@@ -136,6 +170,8 @@ void RegisterScanCommand(CLI::App& app, int& exit_code) {
       "decoder gets an error saying so (signal, time limit, memory limit) and the scan\n"
       "goes on, in order. It costs some throughput (docs/benchmarks.md): use it on\n"
       "crawled content from unknown sources.\n"
+      "--follow DIR scans the files that appear in DIR (closed after writing, or moved\n"
+      "in) until stopped, each once across restarts: records also go to --journal.\n"
       "PATH - reads one path per line from standard input as the lines arrive: each\n"
       "file's record is written (and flushed) as soon as it and the ones before it are\n"
       "done, so a crawler can pipe paths in and read results as it goes, for as long\n"
@@ -151,8 +187,31 @@ void RegisterScanCommand(CLI::App& app, int& exit_code) {
   AddMatchArgs(cmd, args->m);
   AddOperatorOption(cmd, args->operator_name);
   AddFormatOption(cmd, args->format, /*allow_table=*/true);
-  AddPathsOption(cmd, args->paths);
-  cmd->callback([args, &exit_code] { exit_code = RunScan(*args); });
+  CLI::Option* follow =
+      cmd->add_option("--follow", args->follow,
+                      "Scan the files that appear in this folder (written and closed, or moved "
+                      "in; files already there first), until stopped; each once across restarts "
+                      "(--journal)")
+          ->type_name("DIR");
+  CLI::Option* journal =
+      cmd->add_option("--journal", args->journal,
+                      "With --follow: every record is appended here (JSON lines, fsync'ed), and "
+                      "files already in it are not scanned again")
+          ->type_name("FILE");
+  follow->needs(journal);
+  journal->needs(follow);
+  cmd->add_option("paths", args->paths,
+                  "Image or video files, or folders (walked recursively); '-' reads one path "
+                  "per line from stdin")
+      ->excludes(follow);
+  cmd->callback([args, &exit_code] {
+    if (args->follow.empty() && args->paths.empty()) {
+      std::fprintf(stderr, "hashwatch scan: give files, folders, '-', or --follow DIR\n");
+      exit_code = kExitUsage;
+      return;
+    }
+    exit_code = RunScan(*args);
+  });
 }
 
 }  // namespace hashwatch::cli

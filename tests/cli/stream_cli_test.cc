@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
@@ -119,6 +120,70 @@ TEST_CASE("SIGTERM: a scan finishes and reports the file in flight, records the 
   CHECK(SqlText(db,
                 "SELECT json_extract(details, '$.files') FROM audit_log WHERE action = "
                 "'scan'") == "2");
+}
+
+}  // namespace
+}  // namespace hashwatch::testing
+
+namespace hashwatch::testing {
+namespace {
+
+TEST_CASE("scan --follow takes each file that appears in a drop folder once, across restarts",
+          "[cli][stream]") {
+  TempDir dir;
+  const fs::path db = EnrolledCatalog(dir);
+  const fs::path drop = dir.path() / "drop";
+  const fs::path journal = dir.path() / "journal.jsonl";
+  fs::create_directories(drop);
+  const fs::path copy = TestdataDir() / "crawled" / "coffee_q60.jpg";
+  const fs::path other = TestdataDir() / "known" / "rocket.jpg";
+  fs::copy_file(copy, drop / "a.jpg");  // there before the scan starts
+  const std::string command = Hw() + " scan --db " + Q(db) + " --follow " + Q(drop) +
+                              " --journal " + Q(journal) + " --jobs 2";
+  {
+    Conversation scan(command);
+    nlohmann::json r = Parsed(scan.ReadLine());
+    CHECK(r["path"] == (drop / "a.jpg").string());
+    CHECK(r["matches"].size() == 1);
+    // Moved in whole (written elsewhere first), and written in place.
+    fs::copy_file(other, dir.path() / "b.tmp");
+    fs::rename(dir.path() / "b.tmp", drop / "b.jpg");
+    r = Parsed(scan.ReadLine());
+    CHECK(r["path"] == (drop / "b.jpg").string());
+    CHECK(r["matches"].empty());
+    fs::copy_file(copy, drop / "c.jpg");
+    r = Parsed(scan.ReadLine());
+    CHECK(r["path"] == (drop / "c.jpg").string());
+    scan.Signal(SIGTERM);
+    CHECK(scan.Wait() == 143);
+  }
+  // While it was stopped: a new file, and a journal line cut short (a crash
+  // in the middle of writing it).
+  fs::copy_file(other, drop / "d.jpg");
+  {
+    std::ofstream torn(journal, std::ios::app);
+    torn << "{\"path\":\"" << (drop / "d.jpg").string();
+  }
+  {
+    Conversation scan(command);
+    const nlohmann::json r = Parsed(scan.ReadLine());
+    CHECK(r["path"] == (drop / "d.jpg").string());  // a, b and c are not scanned again
+    CHECK(scan.ReadLine(2).empty());
+    scan.Signal(SIGTERM);
+    CHECK(scan.Wait() == 143);
+    CHECK_THAT(scan.Errors(), Catch::Contains("3 of its files were scanned before"));
+  }
+  std::ifstream in(journal);
+  std::vector<std::string> paths;
+  for (std::string line; std::getline(in, line);) {
+    paths.push_back(nlohmann::json::parse(line)["path"].get<std::string>());
+  }
+  CHECK(paths == std::vector<std::string>{(drop / "a.jpg").string(), (drop / "b.jpg").string(),
+                                          (drop / "c.jpg").string(), (drop / "d.jpg").string()});
+  CHECK(FileMode(journal) == 0600);
+  // --follow needs --journal, and excludes paths.
+  CHECK(RunCommand(Hw() + " scan --db " + Q(db) + " --follow " + Q(drop)).exit_code == 2);
+  CHECK(RunCommand(command + " " + Q(copy)).exit_code == 2);
 }
 
 }  // namespace
