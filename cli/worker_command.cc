@@ -89,6 +89,12 @@ class LeaseKeeper {
 };
 
 int RunWorker(const WorkerArgs& args) {
+  if (args.db.rfind("postgresql://", 0) != 0 && args.db.rfind("postgres://", 0) != 0) {
+    std::fprintf(stderr,
+                 "hashwatch worker: --db must be a server catalog (postgresql://...): the queue "
+                 "lives there; for a catalog file, use scan\n");
+    return kExitUsage;
+  }
   CatalogOptions options;
   MatchOptions match;
   if (!ApplyMatchArgs("worker", args.m, &options, &match)) return kExitUsage;
