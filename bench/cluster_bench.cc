@@ -75,22 +75,12 @@ struct Config {
   std::string json;
 };
 
-std::string Percentiles(std::vector<double> v) {
+std::string Percentiles(const std::vector<double>& v) {
   if (v.empty()) return "none";
-  std::sort(v.begin(), v.end());
-  auto at = [&](double q) {
-    return v[std::min(v.size() - 1, static_cast<size_t>(q * (v.size() - 1) + 0.5))];
-  };
   char buf[160];
-  std::snprintf(buf, sizeof buf, "p50 %.1f ms, p99 %.1f ms, max %.1f ms (n=%zu)", at(0.5) * 1e3,
-                at(0.99) * 1e3, v.back() * 1e3, v.size());
+  std::snprintf(buf, sizeof buf, "p50 %.1f ms, p99 %.1f ms, max %.1f ms (n=%zu)",
+                Quantile(v, 0.5) * 1e3, Quantile(v, 0.99) * 1e3, Quantile(v, 1.0) * 1e3, v.size());
   return buf;
-}
-
-double Quantile(std::vector<double> v, double q) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1, static_cast<size_t>(q * (v.size() - 1) + 0.5))];
 }
 
 // A child process with its stderr on a pipe (to see "ready").

@@ -30,6 +30,13 @@ inline double Median(std::vector<double> v) {
   return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
+// The q-quantile (0..1) by the nearest rank; 0 for none.
+inline double Quantile(std::vector<double> v, double q) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[std::min(v.size() - 1, static_cast<size_t>(q * (v.size() - 1) + 0.5))];
+}
+
 // Resident memory of the process now, in bytes.
 inline size_t ResidentBytes() {
   std::ifstream statm("/proc/self/statm");

@@ -46,11 +46,6 @@ std::string Quoted(const std::string& s) {
   return "'" + s + "'";
 }
 
-double Quantile(std::vector<double> v, double q) {
-  std::sort(v.begin(), v.end());
-  return v.empty() ? 0 : v[std::min(v.size() - 1, static_cast<size_t>(q * (v.size() - 1) + 0.5))];
-}
-
 int Run(const Config& config) {
   const std::string hw = std::string(HASHWATCH_BIN_DIR) + "/hashwatch";
   char templ[] = "/tmp/hashwatch-bench-stream-XXXXXX";
