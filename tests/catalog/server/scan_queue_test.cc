@@ -40,7 +40,9 @@ struct Deployment {
       WARN("skipped: " << db.error());
       return false;
     }
-    REQUIRE(InitServerCatalog(db.OwnerUri()).ok());
+    absl::StatusOr<ServerInitResult> init = InitServerCatalog(db.OwnerUri());
+    INFO(init.status().ToString());
+    REQUIRE(init.ok());
     staff = db.CreateLoginRole("staff");
     monitor = db.CreateLoginRole("monitor");
     REQUIRE(AddCentreStaff(db.OwnerUri(), "North", staff).ok());

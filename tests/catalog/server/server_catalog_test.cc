@@ -31,7 +31,9 @@ struct Server {
       WARN("skipped: " << db.error());
       return false;
     }
-    REQUIRE(InitServerCatalog(db.OwnerUri()).ok());
+    absl::StatusOr<ServerInitResult> init = InitServerCatalog(db.OwnerUri());
+    INFO(init.status().ToString());
+    REQUIRE(init.ok());
     north = db.CreateLoginRole("north");
     south = db.CreateLoginRole("south");
     monitor = db.CreateLoginRole("monitor");

@@ -15,13 +15,17 @@ constexpr int64_t kMigrationLock = 0x6861736877617401;
 // Version 1: centres, cases, items, signals, the audit log, the change
 // sequence, the two group roles and their row-level security.
 constexpr char kVersion1[] = R"sql(
+-- Roles belong to the whole cluster: another database's catalog may be
+-- creating them at this very moment (its advisory lock is its database's).
 DO $$ BEGIN
-  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'hashwatch_staff') THEN
+  BEGIN
     CREATE ROLE hashwatch_staff NOLOGIN;
-  END IF;
-  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'hashwatch_monitor') THEN
+  EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
+  END;
+  BEGIN
     CREATE ROLE hashwatch_monitor NOLOGIN;
-  END IF;
+  EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
+  END;
 END $$;
 
 CREATE SCHEMA hashwatch;
