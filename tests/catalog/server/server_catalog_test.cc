@@ -117,7 +117,7 @@ TEST_CASE("A server catalog enrols, matches, imports, exports and withdraws like
 }
 
 TEST_CASE("A scanner follows other roles' enrolments and withdrawals within the freshness bound",
-          "[server]") {
+          "[server][concurrency]") {
   Server server;
   if (!server.Ready()) return;
   CatalogOptions every_match;
@@ -158,8 +158,10 @@ TEST_CASE("A scanner follows other roles' enrolments and withdrawals within the 
   CHECK(stats->indexed_hashes - stats->indexed_views == 1);
 }
 
+// [concurrency]: the follower thread catches up while this thread matches
+// (run under ThreadSanitizer by the test command).
 TEST_CASE("A server catalog is woken by the server's change announcements, between matches",
-          "[server]") {
+          "[server][concurrency]") {
   Server server;
   if (!server.Ready()) return;
   // No freshness bound: only the follower thread (LISTEN/NOTIFY) can bring
