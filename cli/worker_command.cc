@@ -178,11 +178,13 @@ int RunWorker(const WorkerArgs& args) {
         const Record record = FileRecord(job.path, result, match);
         const bool matched = result.ok() && !result->matches.empty();
         // Stored first, then printed: a result on stdout is on the server.
+        bool stored = false;
         for (;;) {
           absl::StatusOr<bool> written =
               (*queue)->Finish(job, claim.worker, matched, RecordWriter::Dump(record));
           if (written.ok()) {
             if (!*written) ++not_written;  // another worker finished it first
+            stored = true;
             break;
           }
           ReportError("worker",
@@ -193,7 +195,7 @@ int RunWorker(const WorkerArgs& args) {
           std::this_thread::sleep_for(std::chrono::seconds(1));
         }
         leases.Release(job.id);
-        writer.Write(record);
+        if (stored) writer.Write(record);
       });
   // Claimed but not started (stopped): back to the queue at once.
   std::vector<int64_t> unstarted;
