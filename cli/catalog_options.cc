@@ -17,6 +17,14 @@ void AddDbOption(CLI::App* cmd, std::string& db) {
       ->type_name("FILE|URI");
 }
 
+void AddServerDbOption(CLI::App* cmd, std::string& db) {
+  cmd->add_option("--db", db,
+                  "The server catalog: postgresql://USER@HOST:PORT/DATABASE (password from "
+                  "~/.pgpass or PGPASSFILE, never in the URI; TLS: ?sslmode=verify-full)")
+      ->required()
+      ->type_name("URI");
+}
+
 namespace {
 
 // A CLI11 check that asks the engine: the option is refused with the

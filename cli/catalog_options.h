@@ -14,6 +14,8 @@ namespace hashwatch::cli {
 
 // --db FILE (required)
 void AddDbOption(CLI::App* cmd, std::string& db);
+// --db for the commands that only work on a server catalog (server, queue).
+void AddServerDbOption(CLI::App* cmd, std::string& db);
 // --operator NAME (default: the login name)
 void AddOperatorOption(CLI::App* cmd, std::string& operator_name);
 // --case ID, checked with ValidateCaseId while parsing (a bad id is a usage

@@ -119,12 +119,6 @@ int RunParked(const QueueArgs& args) {
   return kExitOk;
 }
 
-void AddQueueDb(CLI::App* cmd, std::string& db) {
-  cmd->add_option("--db", db, "The server catalog: postgresql://USER@HOST:PORT/DATABASE")
-      ->required()
-      ->type_name("URI");
-}
-
 }  // namespace
 
 void RegisterQueueCommand(CLI::App& app, int& exit_code) {
@@ -139,19 +133,19 @@ void RegisterQueueCommand(CLI::App& app, int& exit_code) {
   auto add = std::make_shared<QueueArgs>();
   CLI::App* add_cmd = queue->add_subcommand("add", "Queue files (folders walked; '-': stdin)");
   add_cmd->footer("Example: find /crawl -type f | hashwatch queue add --db URI -");
-  AddQueueDb(add_cmd, add->db);
+  AddServerDbOption(add_cmd, add->db);
   add_cmd->add_option("paths", add->paths, "Files, folders, or - for paths on stdin")->required();
   add_cmd->callback([add, &exit_code] { exit_code = RunAdd(*add); });
 
   auto status = std::make_shared<QueueArgs>();
   CLI::App* status_cmd = queue->add_subcommand("status", "Queued, claimed, done and parked files");
-  AddQueueDb(status_cmd, status->db);
+  AddServerDbOption(status_cmd, status->db);
   status_cmd->callback([status, &exit_code] { exit_code = RunStatus(*status); });
 
   auto results = std::make_shared<QueueArgs>();
   CLI::App* results_cmd = queue->add_subcommand(
       "results", "The stored results (jsonl, as scan prints them, with job and worker)");
-  AddQueueDb(results_cmd, results->db);
+  AddServerDbOption(results_cmd, results->db);
   results_cmd->add_option("--after", results->after, "Only jobs with a larger id")
       ->capture_default_str();
   results_cmd->add_option("--limit", results->limit, "At most this many")
@@ -162,7 +156,7 @@ void RegisterQueueCommand(CLI::App& app, int& exit_code) {
   auto parked = std::make_shared<QueueArgs>();
   CLI::App* parked_cmd =
       queue->add_subcommand("parked", "Files parked after killing or hanging workers, and why");
-  AddQueueDb(parked_cmd, parked->db);
+  AddServerDbOption(parked_cmd, parked->db);
   parked_cmd->callback([parked, &exit_code] { exit_code = RunParked(*parked); });
 }
 

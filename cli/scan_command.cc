@@ -95,17 +95,17 @@ int RunScan(const ScanArgs& args) {
       } else if (!result->matches.empty()) {
         ++summary.matched_files;
       }
+      const Record record = FileRecord(input.path, result, match);
       if (follow != nullptr && !journal_failed.load()) {
         // Journalled before it is printed: a printed record is never
         // scanned again after a restart.
-        if (absl::Status s = follow->Journal(input.path, FileRecord(input.path, result, match));
-            !s.ok()) {
+        if (absl::Status s = follow->Journal(input.path, record); !s.ok()) {
           ReportError("scan", s);
           journal_failed.store(true);  // no more files: they could not be journalled
         }
       }
       if (args.format == OutputFormat::kJsonl) {
-        writer.Write(FileRecord(input.path, result, match));
+        writer.Write(record);
       } else {
         WriteRows(writer, input.path, result, match);
       }

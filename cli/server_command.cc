@@ -16,14 +16,6 @@ struct ServerArgs {
   std::string role;
 };
 
-void AddServerDbOption(CLI::App* cmd, std::string& db) {
-  cmd->add_option("--db", db,
-                  "The server catalog: postgresql://USER@HOST:PORT/DATABASE (password from "
-                  "~/.pgpass or PGPASSFILE, never in the URI; TLS: ?sslmode=verify-full)")
-      ->required()
-      ->type_name("URI");
-}
-
 int Report(const char* what, const absl::Status& s) {
   if (s.ok()) return kExitOk;
   ReportError(what, s);
