@@ -1,5 +1,7 @@
 // libFuzzer target: arbitrary bytes through the image pipeline
-// (probe, limits, decode, PDQ with dihedral variants). Any crash, hang or
+// (probe, limits, decode, PDQ with dihedral variants), and through the
+// decode with a colour copy (the embedding's; for JPEGs the one-pass libjpeg
+// path, media/jpeg_ycc_decoder.h). Any crash, hang or
 // sanitizer report is a bug: crawled files are hostile.
 //
 // Build and run: scripts/fuzz.sh (docs/reliability.md, "Fuzzing"), or
@@ -10,6 +12,7 @@
 #include <cstdint>
 
 #include "hashwatch/image_hasher.h"
+#include "media/image_decoder.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const hashwatch::ImageHasher hasher = [] {
@@ -19,6 +22,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     options.limits.max_pixels = 4'000'000;  // keep each run fast; limits are tested elsewhere
     return *hashwatch::ImageHasher::Create(options);
   }();
-  (void)hasher.HashBytes(absl::MakeConstSpan(data, size));
+  const auto bytes = absl::MakeConstSpan(data, size);
+  (void)hasher.HashBytes(bytes);
+  hashwatch::DecodeLimits limits;
+  limits.max_pixels = 4'000'000;
+  // Luma and colour sides that share a JPEG scale (one pass) and that may not.
+  (void)hashwatch::media::DecodeImage(bytes, limits, 192, false, size % 2 == 0 ? 192 : 224);
   return 0;
 }

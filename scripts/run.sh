@@ -16,7 +16,7 @@ BUILD_TYPE=${HASHWATCH_BUILD_TYPE:-Release}
 # Why each is here: README.md, "Dependencies".
 PACKAGES=(
   build-essential cmake pkg-config
-  libopencv-dev libopencv-contrib-dev
+  libopencv-dev libopencv-contrib-dev libjpeg-dev
   libfaiss-dev libopenblas-dev
   libavcodec-dev libavformat-dev libavutil-dev libswscale-dev
   libabsl-dev catch2 libsqlite3-dev

@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "media/gif_decoder.h"
+#include "media/jpeg_ycc_decoder.h"
 
 namespace hashwatch::media {
 namespace {
@@ -222,10 +223,24 @@ absl::StatusOr<DecodedImage> DecodeImage(absl::Span<const uint8_t> bytes,
 
   const std::string format(ImageFormatName(info->format));
   absl::StatusOr<cv::Mat> decoded;
+  cv::Mat jpeg_colour;  // from the same pass as the luma, when that could be done
   if (info->format == ImageFormat::kJpeg) {
+    const int denominator = JpegScaleDenominator(info->width, info->height, working_side);
+    if (colour_side > 0 &&
+        denominator == JpegScaleDenominator(info->width, info->height, colour_side)) {
+      // Luma and colour at one scale: one pass (jpeg_ycc_decoder.h). Any
+      // failure falls back to the ordinary path, which reports it.
+      absl::StatusOr<JpegLumaAndColour> both = DecodeJpegLumaAndColour(bytes, denominator);
+      if (both.ok()) {
+        decoded = std::move(both->luma);
+        jpeg_colour = std::move(both->colour);
+      }
+    }
     // A JPEG's Y channel is BT.601 luma already: greyscale decoding is exact
     // and skips chroma entirely. Orientation is applied below, as for all.
-    decoded = DecodeWithOpenCv(bytes, ReducedJpegFlags(*info, working_side, /*grey=*/true));
+    if (jpeg_colour.empty()) {
+      decoded = DecodeWithOpenCv(bytes, ReducedJpegFlags(*info, working_side, /*grey=*/true));
+    }
   } else if (info->format == ImageFormat::kGif) {
     decoded = DecodeGifFirstFrame(bytes);
   } else {
@@ -249,7 +264,9 @@ absl::StatusOr<DecodedImage> DecodeImage(absl::Span<const uint8_t> bytes,
   image.luma = Orient(*luma, info->orientation);
   if (colour_side > 0) {
     absl::StatusOr<cv::Mat> colour;
-    if (info->format == ImageFormat::kJpeg) {
+    if (!jpeg_colour.empty()) {
+      colour = jpeg_colour;
+    } else if (info->format == ImageFormat::kJpeg) {
       colour = DecodeWithOpenCv(bytes, ReducedJpegFlags(*info, colour_side, /*grey=*/false));
       if (colour.ok() && colour->empty()) {
         colour = absl::InvalidArgumentError(
@@ -259,7 +276,14 @@ absl::StatusOr<DecodedImage> DecodeImage(absl::Span<const uint8_t> bytes,
       colour = ToColour(ReduceKeepingAspect(*decoded, colour_side));
     }
     if (!colour.ok()) return colour.status();
-    image.colour = Orient(ReduceKeepingAspect(*colour, colour_side), info->orientation);
+    // Reduced only when at least twice too large: the one user (the
+    // embedding) resizes it once more to its input, and two area resizes of
+    // a copy a JPEG's DCT scaling already made small cost more than the
+    // network gains from them.
+    if (std::min(colour->cols, colour->rows) >= 2 * colour_side) {
+      colour = ReduceKeepingAspect(*colour, colour_side);
+    }
+    image.colour = Orient(*colour, info->orientation);
   }
   const bool swaps = info->orientation >= 5;
   image.width = static_cast<int>(swaps ? info->height : info->width);

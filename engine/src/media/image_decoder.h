@@ -43,11 +43,13 @@ namespace hashwatch::media {
 // reference does, unless `keep_aspect` (local features, whose descriptors do
 // not survive squashing): then both axes shrink alike.
 // `colour_side` > 0 also keeps the image in colour (DecodedImage::colour,
-// for the embedding), reduced keeping its aspect until the shorter side is
-// colour_side; a JPEG is then decoded a second time, in colour, at the
-// smallest scale that allows (the luma path decodes JPEGs grey: exact and
-// quicker).
-// Errors are InvalidArgument (bad or truncated data), OutOfRange (a limit).
+// for the embedding), its shorter side reduced (aspect kept) to colour_side
+// when it is at least twice that, so it ends between colour_side and twice
+// that (or the image's own size when smaller). A YCbCr JPEG whose luma and colour need the same DCT
+// scale gives both from one pass (jpeg_ycc_decoder.h; the luma is the same, bit for bit); otherwise
+// it is decoded a second time, in colour, at the smallest scale that allows (the luma path decodes
+// JPEGs grey: exact and quicker). Errors are InvalidArgument (bad or truncated data), OutOfRange (a
+// limit).
 absl::StatusOr<DecodedImage> DecodeImage(absl::Span<const uint8_t> bytes,
                                          const DecodeLimits& limits, int working_side,
                                          bool keep_aspect = false, int colour_side = 0);
