@@ -6,6 +6,7 @@
 #include <jpeglib.h>
 // clang-format on
 
+#include <exception>
 #include <memory>
 #include <opencv2/imgproc.hpp>
 #include <string>
@@ -91,8 +92,13 @@ absl::StatusOr<JpegLumaAndColour> DecodeJpegLumaAndColour(absl::Span<const uint8
   jpeg_start_decompress(&d->cinfo);
   // From here to the end of decoding, no object with a destructor is
   // created in this frame: a longjmp back to setjmp skips no destructor.
-  d->ycc.create(static_cast<int>(d->cinfo.output_height), static_cast<int>(d->cinfo.output_width),
-                CV_8UC3);
+  try {
+    d->ycc.create(static_cast<int>(d->cinfo.output_height), static_cast<int>(d->cinfo.output_width),
+                  CV_8UC3);
+  } catch (const std::exception&) {  // cv::Exception or std::bad_alloc: out of memory
+    jpeg_destroy_decompress(&d->cinfo);
+    return absl::ResourceExhaustedError("out of memory while decoding");
+  }
   while (d->cinfo.output_scanline < d->cinfo.output_height) {
     JSAMPROW row = d->ycc.ptr<uint8_t>(static_cast<int>(d->cinfo.output_scanline));
     jpeg_read_scanlines(&d->cinfo, &row, 1);
@@ -101,15 +107,19 @@ absl::StatusOr<JpegLumaAndColour> DecodeJpegLumaAndColour(absl::Span<const uint8
   jpeg_destroy_decompress(&d->cinfo);
   const cv::Mat& ycc = d->ycc;
 
-  JpegLumaAndColour result;
-  cv::extractChannel(ycc, result.luma, 0);
-  // OpenCV's YCrCb conversion is JPEG's (full range, BT.601); it wants the
-  // chroma planes in Cr, Cb order.
-  cv::Mat ycrcb(ycc.size(), CV_8UC3);
-  const int from_to[] = {0, 0, 1, 2, 2, 1};
-  cv::mixChannels(&ycc, 1, &ycrcb, 1, from_to, 3);
-  cv::cvtColor(ycrcb, result.colour, cv::COLOR_YCrCb2BGR);
-  return result;
+  try {
+    JpegLumaAndColour result;
+    cv::extractChannel(ycc, result.luma, 0);
+    // OpenCV's YCrCb conversion is JPEG's (full range, BT.601); it wants the
+    // chroma planes in Cr, Cb order.
+    cv::Mat ycrcb(ycc.size(), CV_8UC3);
+    const int from_to[] = {0, 0, 1, 2, 2, 1};
+    cv::mixChannels(&ycc, 1, &ycrcb, 1, from_to, 3);
+    cv::cvtColor(ycrcb, result.colour, cv::COLOR_YCrCb2BGR);
+    return result;
+  } catch (const std::exception&) {
+    return absl::ResourceExhaustedError("out of memory while converting the JPEG's colour");
+  }
 }
 
 }  // namespace hashwatch::media
