@@ -454,7 +454,7 @@ struct FamilyStats {
 };
 
 int RunLocalisation(const std::string& edits, const std::string& refs, const std::string& filler,
-                    const std::string& photos, std::FILE* json) {
+                    const std::string& photos, bool frame_views, std::FILE* json) {
   absl::StatusOr<std::vector<ManifestRow>> manifest = ReadManifest(edits + "/manifest.tsv");
   if (!manifest.ok()) {
     std::fprintf(stderr, "video: %s\n", manifest.status().ToString().c_str());
@@ -463,7 +463,11 @@ int RunLocalisation(const std::string& edits, const std::string& refs, const std
   const std::string db = (std::filesystem::temp_directory_path() /
                           absl::StrCat("hashwatch-video-bench-", getpid(), ".db"))
                              .string();
-  absl::StatusOr<std::unique_ptr<Catalog>> catalog = Catalog::Open(db);
+  CatalogOptions options;
+  // The references' frames store the enrolled photos' regions unless asked
+  // not to (what they earn and cost, side by side in two runs).
+  if (!frame_views) options.enrol_views = {};
+  absl::StatusOr<std::unique_ptr<Catalog>> catalog = Catalog::Open(db, options);
   if (!catalog.ok()) {
     std::fprintf(stderr, "video: %s\n", catalog.status().ToString().c_str());
     return 2;
@@ -482,7 +486,7 @@ int RunLocalisation(const std::string& edits, const std::string& refs, const std
     if (e.is_regular_file() && LooksLikeVideoFile(e.path())) ref_paths.push_back(e.path().string());
   }
   std::sort(ref_paths.begin(), ref_paths.end());
-  int64_t ref_frames = 0;
+  int64_t ref_frames = 0, ref_views = 0;
   const auto enrol_start = Clock::now();
   for (const std::string& p : ref_paths) {
     const std::string name = std::filesystem::path(p).filename().string();
@@ -492,10 +496,23 @@ int RunLocalisation(const std::string& edits, const std::string& refs, const std
     if (!r.ok() || r->media != "video") continue;
     ref_of_item[r->item] = name;
     ref_frames += r->indexed_frames;
+    ref_views += r->views;
   }
   const double enrol_s = Seconds(enrol_start, Clock::now());
-  std::printf("\nLocalisation: %zu references enrolled from %s (%lld indexed frames, %.1f s)\n\n",
-              ref_of_item.size(), refs.c_str(), static_cast<long long>(ref_frames), enrol_s);
+  absl::StatusOr<CatalogStats> stats = (*catalog)->Stats();
+  const int64_t indexed = stats.ok() ? stats->indexed_frames : -1;
+  std::printf(
+      "\nLocalisation: %zu references enrolled from %s (%lld indexed frames, %lld frame views "
+      "stored, %lld codes in the frame index, %.1f s)\n\n",
+      ref_of_item.size(), refs.c_str(), static_cast<long long>(ref_frames),
+      static_cast<long long>(ref_views), static_cast<long long>(indexed), enrol_s);
+  if (json) {
+    std::fprintf(json,
+                 ",\n  \"references\": {\"videos\": %zu, \"indexed_frames\": %lld, "
+                 "\"frame_views\": %lld, \"frame_index_codes\": %lld, \"enrol_s\": %.3f}",
+                 ref_of_item.size(), static_cast<long long>(ref_frames),
+                 static_cast<long long>(ref_views), static_cast<long long>(indexed), enrol_s);
+  }
 
   std::map<std::string, std::vector<const ManifestRow*>> by_file;
   std::vector<std::string> file_order;
@@ -849,6 +866,7 @@ int RunVideoBench(int argc, char** argv) {
   size_t index_frames = 0;
   uint64_t seed = 1;
   bool no_speed = false;
+  bool no_frame_views = false;
   app.add_option("DIR", dir, "Videos to time (recursively; non-videos skipped)");
   app.add_option("--interval", interval, "Seconds between samples (both pipelines)")
       ->check(CLI::PositiveNumber);
@@ -867,6 +885,9 @@ int RunVideoBench(int argc, char** argv) {
       ->check(CLI::Range(1, 64));
   app.add_option("--seed", seed, "Seed of the synthetic data");
   app.add_flag("--no-speed", no_speed, "Skip the speed part");
+  app.add_flag("--no-frame-views", no_frame_views,
+               "Localisation: enrol the references without their frames' stored regions "
+               "(CatalogOptions::enrol_views), to see what they earn and cost");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -895,7 +916,7 @@ int RunVideoBench(int argc, char** argv) {
     std::fprintf(json, "{\n  \"interval\": %g", interval);
   }
   if (rc == 0 && !edits.empty())
-    rc = std::max(rc, RunLocalisation(edits, refs, filler, photos, json));
+    rc = std::max(rc, RunLocalisation(edits, refs, filler, photos, !no_frame_views, json));
   if (rc == 0 && index_frames > 0) {
     rc = std::max(rc, RunIndexScale(index_frames, query_frames, repeat, threads, seed, json));
   }

@@ -11,8 +11,8 @@ void AddMatchArgs(CLI::App* cmd, MatchArgs& a) {
   cmd->add_flag("--no-dihedral", a.no_dihedral,
                 "Search the original orientation only (not rotations and mirrors)");
   cmd->add_flag("--no-views", a.no_views,
-                "Photos: search the whole file only, not the picture inside its borders or a "
-                "screenshot, nor the known images' stored crops");
+                "Search the whole file only: not a photo's picture inside its borders or a "
+                "screenshot, nor the known images' and videos' stored crops");
   cmd->add_flag("--no-verify", a.no_verify,
                 "Photos: do not confirm looser candidates with local features");
   cmd->add_option("--verify-threshold", a.match.verify_threshold,

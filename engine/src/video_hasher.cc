@@ -14,6 +14,7 @@
 #include "media/file_reader.h"
 #include "media/video_decoder.h"
 #include "signals/file_digests.h"
+#include "signals/image_views.h"
 #include "signals/pdq_hash.h"
 
 namespace hashwatch {
@@ -133,11 +134,20 @@ class VideoPipeline {
       for (const signals::PdqBits& v : pdq.dihedral)
         f.pdq.variants.emplace_back(v.begin(), v.end());
     }
+    if (wants_views_) {
+      DecodedImage frame;
+      frame.luma = luma;
+      frame.width = luma.cols;
+      frame.height = luma.rows;
+      f.views = signals::ComputeViews(frame, f.pdq, options_.views, options_.variants);
+    }
     out_->frames.push_back(std::move(f));
     return absl::OkStatus();
   }
 
   const VideoOptions& options_;
+  const bool wants_views_ = options_.views.border || options_.views.canvas ||
+                            options_.views.regions || options_.views.rotations;
   VideoSignals* out_;
   cv::Size first_size_;
   std::optional<media::BorderDetector> detector_;

@@ -49,6 +49,7 @@ TEST_CASE("An isolated hasher gives what the in-process hasher gives", "[isolati
   const HashOptions image = PdqWithVariants();
   VideoOptions video;
   video.variants = true;
+  video.views.regions = true;  // as the catalog enrols references
   absl::StatusOr<MediaHasher> local = MediaHasher::Create(image, video);
   REQUIRE(local.ok());
   absl::StatusOr<std::unique_ptr<IsolatedHasher>> isolated =
@@ -83,6 +84,15 @@ TEST_CASE("An isolated hasher gives what the in-process hasher gives", "[isolati
   for (size_t i = 0; i < w->video.frames.size(); ++i) {
     CHECK(v->signals.video.frames[i].pdq.hash == w->video.frames[i].pdq.hash);
     CHECK(v->signals.video.frames[i].start == w->video.frames[i].start);
+    const std::vector<ImageView>& there = v->signals.video.frames[i].views;
+    const std::vector<ImageView>& here = w->video.frames[i].views;
+    CHECK(!here.empty());
+    REQUIRE(there.size() == here.size());
+    for (size_t k = 0; k < here.size(); ++k) {
+      CHECK(there[k].kind == here[k].kind);
+      CHECK(there[k].pdq.hash == here[k].pdq.hash);
+      CHECK(there[k].pdq.variants == here[k].pdq.variants);
+    }
   }
   CHECK(v->signals.video.digests.size() == w->video.digests.size());
 

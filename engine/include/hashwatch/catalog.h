@@ -99,10 +99,12 @@ struct CatalogOptions {
   double reference_interval = 0;
   // Seconds between the sampled moments of a query video (vPDQ's 1/s).
   double query_interval = 1.0;
-  // What enrolling an image stores besides its PDQ, and what a query image
-  // is also looked at as, for the copies plain PDQ misses (crops, padding,
-  // screenshots; docs/robustness.md, whose benchmark set these defaults).
-  // Stored views are indexed like the image's own hash and name the item.
+  // What enrolling an image (and each kept frame of a video: all but
+  // `border`, which the video pipeline does over the whole video) stores
+  // besides its PDQ, and what a query image is also looked at as, for the
+  // copies plain PDQ misses (crops, padding, screenshots; docs/robustness.md,
+  // whose benchmark set these defaults). Stored views are indexed like the
+  // image's own hash and name the item (a frame's: the item and its moment).
   ViewOptions enrol_views = {.border = true, .canvas = false, .regions = true, .rotations = false};
   ViewOptions query_views = {.border = true, .canvas = true, .regions = false, .rotations = true};
   // Store the enrolled image's local features (ORB keypoints and
@@ -159,7 +161,8 @@ struct EnrollResult {
   // `indexed_frames` are trusted for matching, and the duration in seconds.
   int64_t frames = 0;
   int64_t indexed_frames = 0;
-  // Images: views stored besides the whole (CatalogOptions::enrol_views).
+  // Views stored besides the whole (CatalogOptions::enrol_views): an
+  // image's, or the sum over a video's kept frames.
   int64_t views = 0;
   double duration = 0;
   std::vector<std::string> warnings;  // e.g. a damaged video hashed in part
@@ -196,7 +199,8 @@ struct MatchOptions {
   // search the query's views (CatalogOptions::query_views: the picture
   // inside borders or a screenshot) ...
   bool query_views = true;
-  // ... and the known images' stored views (crops of them) ...
+  // ... and the known images' and video frames' stored views (crops of
+  // them) ...
   bool stored_views = true;
   // ... and confirm candidates that no step matched within `threshold` but
   // that are within `verify_threshold` with local features: enough keypoint
@@ -242,7 +246,8 @@ struct Match {
   // variant against the known hash), "border", "canvas" or "rotated" (a
   // view of the query: signal.h's ImageView), "region" (a stored view of the known image),
   // "verified" (a looser candidate confirmed by local features; `inliers` says how many keypoints
-  // agreed). Video matches are "pdq".
+  // agreed). A match on a known video is "pdq", or "region" when it was found
+  // (for a span: mostly) through the stored views of the video's frames.
   std::string stage = "pdq";
   int inliers = 0;
   // Signal "embedding": the cosine similarity of the two embeddings.
@@ -347,7 +352,7 @@ struct CatalogStats {
   int64_t pdq_hashes = 0;          // stored, all cases
   int64_t low_quality_hashes = 0;  // stored below index_min_quality
   int64_t indexed_hashes = 0;      // in the in-memory indexes now (images and frames)
-  int64_t indexed_frames = 0;      // of which video frames
+  int64_t indexed_frames = 0;      // of which video frames and their stored views
   int64_t indexed_views = 0;       // of which stored views of images (crops, borders)
   int64_t embeddings = 0;          // stored embeddings, all cases
   int64_t indexed_embeddings = 0;  // in the float index now (not in indexed_hashes)

@@ -13,6 +13,9 @@
 // 3. PDQ (with quality, and its dihedral variants when asked for) of each
 //    sample; consecutive samples within `segment_distance` bits of the run's
 //    first one are kept once, as a frame with a start and an end time;
+//    with `views`, each kept frame's views too (signals/image_views.h, the
+//    code stored photos use: the centre and corners at 90% and 80%), so a
+//    cropped copy lands near one;
 // 4. SHA-256 and MD5 of the file's bytes (StopNCII and many platforms share
 //    video MD5s), read in pieces: a video is never held in memory whole.
 //
@@ -34,6 +37,7 @@
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "hashwatch/decode_limits.h"
+#include "hashwatch/image_hasher.h"
 #include "hashwatch/signal.h"
 
 namespace hashwatch {
@@ -55,6 +59,15 @@ struct VideoOptions {
   // Also compute each frame's eight dihedral PDQ variants (for matching
   // mirrored or rotated copies). Costs three more filter passes per frame.
   bool variants = false;
+  // Views of each kept frame besides the whole (VideoFrame::views), made by
+  // the code photos use (hashwatch/image_hasher.h's ViewOptions). `regions`
+  // is what a video needs: a copy cropped by a few percent on each side
+  // moves every frame's PDQ past 31 bits, but lands near the stored centre
+  // or corner region. Borders are already removed over the whole video
+  // (remove_borders), so `border` here looks again frame by frame. The
+  // catalog asks for its enrol_views for references (10 more PDQs per kept
+  // frame) and none for queries.
+  ViewOptions views;
   // File digests to compute: any of "sha256", "md5".
   std::vector<std::string> digests = {"sha256", "md5"};
   DecodeLimits limits;
@@ -67,6 +80,10 @@ struct VideoFrame {
   int samples = 1;           // sampled moments in the run
   int64_t frame_number = 0;  // decoded frame index shown at `start`
   Signal pdq;                // type "pdq": hash, quality, variants if asked
+  // VideoOptions::views of the run's first sample, in the pixels of the
+  // frame after border removal; views within a few bits of `pdq` or of each
+  // other are left out.
+  std::vector<ImageView> views;
 };
 
 struct VideoSignals {

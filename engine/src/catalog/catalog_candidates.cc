@@ -14,6 +14,7 @@ match::Candidate FrameCandidate(int64_t signal, const FrameRef& frame, int dista
   c.ref_start = frame.start;
   c.ref_end = frame.end;
   c.ref_samples = frame.samples;
+  c.view = frame.view;
   return c;
 }
 

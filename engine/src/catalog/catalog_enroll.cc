@@ -62,6 +62,36 @@ absl::Status Publish(Catalog::Impl& impl, const EnrollRequest& request, int64_t 
   return absl::OkStatus();
 }
 
+// An image's views (crops, the picture inside borders), or a video frame's
+// (`frame` set: placed at its moment): stored, and indexed like the whole
+// when their quality allows. The caller holds the write transaction.
+absl::Status StoreViews(Catalog::Impl& impl, int64_t item, const std::vector<ImageView>& views,
+                        const VideoFrame* frame, catalog::IndexBatch* batch) {
+  std::optional<double> time, end;
+  std::optional<int64_t> samples, number;
+  if (frame != nullptr) {
+    time = frame->start;
+    end = frame->end;
+    samples = frame->samples;
+    number = frame->frame_number;
+  }
+  for (const ImageView& view : views) {
+    absl::StatusOr<int64_t> v = impl.rows->InsertSignal({.item = item,
+                                                         .type = catalog::kViewSignalType,
+                                                         .frame_time = time,
+                                                         .hash = view.pdq.hash,
+                                                         .quality = view.pdq.quality,
+                                                         .frame_end = end,
+                                                         .frame_samples = samples,
+                                                         .frame_number = number});
+    if (!v.ok()) return v.status();
+    if (impl.Indexable(view.pdq.quality)) {
+      batch->Add(*v, item, view.pdq.hash, time, end, samples, /*view=*/true);
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<EnrollResult> StoreImage(Catalog::Impl& impl, const EnrollRequest& request,
                                         const ImageSignals& signals, size_t size) {
   absl::StatusOr<std::string> who = catalog::OperatorOrDefault(request.operator_name);
@@ -115,21 +145,7 @@ absl::StatusOr<EnrollResult> StoreImage(Catalog::Impl& impl, const EnrollRequest
   }
   // Its views (crops, the picture inside borders), indexed like the image's
   // own hash, and its local features for verification.
-  for (const ImageView& view : signals.views) {
-    absl::StatusOr<int64_t> v = store.InsertSignal({.item = *item,
-                                                    .type = catalog::kViewSignalType,
-                                                    .frame_time = std::nullopt,
-                                                    .hash = view.pdq.hash,
-                                                    .quality = view.pdq.quality,
-                                                    .frame_end = std::nullopt,
-                                                    .frame_samples = std::nullopt,
-                                                    .frame_number = std::nullopt});
-    if (!v.ok()) return v.status();
-    if (impl.Indexable(view.pdq.quality)) {
-      batch.Add(*v, *item, view.pdq.hash, std::nullopt, std::nullopt, std::nullopt,
-                /*view=*/true);
-    }
-  }
+  if (absl::Status s = StoreViews(impl, *item, signals.views, nullptr, &batch); !s.ok()) return s;
   if (!signals.local_features.empty()) {
     absl::StatusOr<int64_t> f = store.InsertSignal({.item = *item,
                                                     .type = catalog::kLocalFeaturesType,
@@ -236,6 +252,9 @@ absl::StatusOr<EnrollResult> StoreVideo(Catalog::Impl& impl, const EnrollRequest
       batch.Add(*signal, *item, f.pdq.hash, f.start, f.end, f.samples);
       ++result.indexed_frames;
     }
+    // The frame's views (crops of it), placed at the frame's moment.
+    if (absl::Status s = StoreViews(impl, *item, f.views, &f, &batch); !s.ok()) return s;
+    result.views += static_cast<int64_t>(f.views.size());
   }
   if (absl::StatusOr<int64_t> s = store.InsertSignal({.item = *item,
                                                       .type = "md5",
@@ -259,6 +278,7 @@ absl::StatusOr<EnrollResult> StoreVideo(Catalog::Impl& impl, const EnrollRequest
                                   .Add("source", request.source_note)
                                   .Add("frames", result.frames)
                                   .Add("indexed_frames", result.indexed_frames)
+                                  .Add("views", result.views)
                                   .Add("duration_ms", static_cast<int64_t>(video.duration * 1000))
                                   .json();
   if (absl::Status s = store.AppendAudit("enroll", operator_name, now, details); !s.ok()) return s;

@@ -78,6 +78,11 @@ absl::StatusOr<std::unique_ptr<Catalog>> Catalog::Open(const std::string& path,
   enrol.limits = options.limits;
   VideoOptions enrol_video;
   enrol_video.sample_interval = options.reference_interval;
+  // A reference's frames store the same views as an enrolled photo, so a
+  // cropped copy of the video is found like a cropped photo; borders are
+  // already removed over the whole video.
+  enrol_video.views = options.enrol_views;
+  enrol_video.views.border = false;
   enrol_video.limits = options.limits;
   absl::StatusOr<MediaHasher> enrol_hasher = MediaHasher::Create(enrol, enrol_video);
   if (!enrol_hasher.ok()) return enrol_hasher.status();

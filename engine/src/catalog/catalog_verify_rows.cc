@@ -177,8 +177,9 @@ void CheckIndexed(const RowCheckOptions& options, const BuiltIndex& built, const
     return;
   }
   if (!IsPdqType(type)) return;
-  const bool view = type == kViewSignalType;
-  const bool frame = !view && frame_time.has_value();
+  const PdqHome home = PdqHomeOf(type == kViewSignalType, frame_time.has_value());
+  const bool view = home == PdqHome::kViews;
+  const bool frame = home == PdqHome::kFrames;
   const PdqIndex& index =
       view ? built.indexes->views : (frame ? built.indexes->frames : built.indexes->images);
   // Frames are indexed under their signal id, images and views under the item.

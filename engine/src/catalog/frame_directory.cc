@@ -22,10 +22,11 @@ absl::Status FrameDirectory::Set(int64_t signal, const FrameRef& frame) {
     ++count_;
     item_frames_[frame.item].push_back(signal);
   }
-  if (p.item != 0) item_samples_[p.item] -= p.samples;
-  p = {static_cast<uint32_t>(frame.item), static_cast<float>(frame.start),
-       static_cast<float>(frame.end), static_cast<uint32_t>(std::max(1, frame.samples))};
-  item_samples_[frame.item] += p.samples;
+  p.item = static_cast<uint32_t>(frame.item);
+  p.start = static_cast<float>(frame.start);
+  p.end = static_cast<float>(frame.end);
+  p.samples = static_cast<uint32_t>(std::max(1, frame.samples)) & 0x7fffffffu;
+  p.view = frame.view ? 1 : 0;
   double& end = item_end_[frame.item];
   end = std::max(end, frame.end);
   return absl::OkStatus();
@@ -36,13 +37,7 @@ std::optional<FrameRef> FrameDirectory::Lookup(int64_t signal) const {
   if (signal < 1 || static_cast<size_t>(signal) >= frames_.size()) return std::nullopt;
   const Packed& p = frames_[static_cast<size_t>(signal)];
   if (p.item == 0) return std::nullopt;
-  return FrameRef{p.item, p.start, p.end, static_cast<int>(p.samples)};
-}
-
-int64_t FrameDirectory::ItemSamples(int64_t item) const {
-  std::shared_lock lock(mu_);
-  auto it = item_samples_.find(item);
-  return it == item_samples_.end() ? 0 : it->second;
+  return FrameRef{p.item, p.start, p.end, static_cast<int>(p.samples), p.view != 0};
 }
 
 double FrameDirectory::ItemEnd(int64_t item) const {

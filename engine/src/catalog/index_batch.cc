@@ -9,15 +9,16 @@ namespace hashwatch::catalog {
 void IndexBatch::Add(int64_t signal, int64_t item, absl::Span<const uint8_t> hash,
                      std::optional<double> frame_time, std::optional<double> frame_end,
                      std::optional<int64_t> frame_samples, bool view) {
-  if (view) {
-    view_ids_.push_back(item);
-    view_codes_.insert(view_codes_.end(), hash.begin(), hash.end());
-    return;
-  }
-  if (!frame_time.has_value()) {
-    image_ids_.push_back(item);
-    image_codes_.insert(image_codes_.end(), hash.begin(), hash.end());
-    return;
+  switch (PdqHomeOf(view, frame_time.has_value())) {
+    case PdqHome::kViews:
+      view_ids_.push_back(item);
+      view_codes_.insert(view_codes_.end(), hash.begin(), hash.end());
+      return;
+    case PdqHome::kImages:
+      image_ids_.push_back(item);
+      image_codes_.insert(image_codes_.end(), hash.begin(), hash.end());
+      return;
+    case PdqHome::kFrames: break;
   }
   frame_ids_.push_back(signal);
   frame_codes_.insert(frame_codes_.end(), hash.begin(), hash.end());
@@ -26,6 +27,7 @@ void IndexBatch::Add(int64_t signal, int64_t item, absl::Span<const uint8_t> has
   ref.start = *frame_time;
   ref.end = std::max(*frame_time, frame_end.value_or(*frame_time));
   ref.samples = static_cast<int>(std::clamp<int64_t>(frame_samples.value_or(1), 1, INT32_MAX));
+  ref.view = view;
   frame_refs_.emplace_back(signal, ref);
 }
 

@@ -9,7 +9,9 @@
 //   names the item, and that it was found through a view.
 // - A video frame's PDQ (a signal with a frame time) goes into `frames`,
 //   under its signal id, and `frame_directory` maps that id to the item and
-//   the frame's run of the timeline: a search names the moment.
+//   the frame's run of the timeline: a search names the moment. A stored
+//   view of a frame (type "pdq_view" with a frame time) goes there too,
+//   marked as a view in the directory.
 // - An image's embedding (type "embedding", signals/embedding_blob.h) goes
 //   into `embeddings` under its item id, when it was made by the catalog's
 //   embedding model (others are counted and left out: vectors of another
@@ -34,6 +36,14 @@
 
 namespace hashwatch::catalog {
 
+// Which index a stored PDQ signal belongs in (the rules above); the one
+// place that decides it, for the batches and for Verify.
+enum class PdqHome { kImages, kViews, kFrames };
+inline PdqHome PdqHomeOf(bool view, bool has_frame_time) {
+  if (has_frame_time) return PdqHome::kFrames;
+  return view ? PdqHome::kViews : PdqHome::kImages;
+}
+
 struct CatalogIndexes {
   PdqIndex images;  // ids: item ids
   PdqIndex views;   // ids: item ids
@@ -50,7 +60,7 @@ class IndexBatch {
   explicit IndexBatch(uint32_t embedding_model = 0) : embedding_model_(embedding_model) {}
 
   // A stored PDQ signal. `frame_time` set makes it a video frame; `view`
-  // a stored view of an image.
+  // a stored view of an image or of that frame.
   void Add(int64_t signal, int64_t item, absl::Span<const uint8_t> hash,
            std::optional<double> frame_time, std::optional<double> frame_end,
            std::optional<int64_t> frame_samples, bool view = false);

@@ -64,10 +64,10 @@ DecodeLimits DecodeLimitsFrom(const json& j) {
   return l;
 }
 
-json EncodeImage(const ImageSignals& s) {
-  json signals = json::array(), views = json::array();
-  for (const Signal& x : s.signals) signals.push_back(EncodeSignal(x));
-  for (const ImageView& v : s.views) {
+// An image's or a video frame's views.
+json EncodeViews(const std::vector<ImageView>& list) {
+  json views = json::array();
+  for (const ImageView& v : list) {
     views.push_back({{"kind", v.kind},
                      {"x", v.x},
                      {"y", v.y},
@@ -76,6 +76,40 @@ json EncodeImage(const ImageSignals& s) {
                      {"rotation", v.rotation},
                      {"pdq", EncodeSignal(v.pdq)}});
   }
+  return views;
+}
+
+std::vector<ImageView> DecodeViews(const json& j) {
+  std::vector<ImageView> out;
+  for (const json& v : j) {
+    ImageView view;
+    view.kind = v.at("kind").get<std::string>();
+    view.x = v.at("x").get<int>();
+    view.y = v.at("y").get<int>();
+    view.width = v.at("width").get<int>();
+    view.height = v.at("height").get<int>();
+    view.rotation = v.at("rotation").get<double>();
+    view.pdq = DecodeSignal(v.at("pdq"));
+    out.push_back(std::move(view));
+  }
+  return out;
+}
+
+json EncodeViewOptions(const ViewOptions& v) {
+  return {v.border, v.canvas, v.regions, v.rotations};
+}
+
+ViewOptions DecodeViewOptions(const json& j) {
+  return {.border = j.at(0).get<bool>(),
+          .canvas = j.at(1).get<bool>(),
+          .regions = j.at(2).get<bool>(),
+          .rotations = j.at(3).get<bool>()};
+}
+
+json EncodeImage(const ImageSignals& s) {
+  json signals = json::array();
+  for (const Signal& x : s.signals) signals.push_back(EncodeSignal(x));
+  json views = EncodeViews(s.views);
   std::vector<uint8_t> embedding(s.embedding.size() * sizeof(float));
   if (!embedding.empty()) std::memcpy(embedding.data(), s.embedding.data(), embedding.size());
   return {{"width", s.width},
@@ -91,17 +125,7 @@ ImageSignals DecodeImage(const json& j) {
   s.width = j.at("width").get<int>();
   s.height = j.at("height").get<int>();
   for (const json& x : j.at("signals")) s.signals.push_back(DecodeSignal(x));
-  for (const json& v : j.at("views")) {
-    ImageView view;
-    view.kind = v.at("kind").get<std::string>();
-    view.x = v.at("x").get<int>();
-    view.y = v.at("y").get<int>();
-    view.width = v.at("width").get<int>();
-    view.height = v.at("height").get<int>();
-    view.rotation = v.at("rotation").get<double>();
-    view.pdq = DecodeSignal(v.at("pdq"));
-    s.views.push_back(std::move(view));
-  }
+  s.views = DecodeViews(j.at("views"));
   s.local_features = GetBinary(j.at("local_features"));
   const std::vector<uint8_t> embedding = GetBinary(j.at("embedding"));
   if (embedding.size() % sizeof(float) != 0) throw std::runtime_error("embedding size");
@@ -117,7 +141,8 @@ json EncodeVideo(const VideoSignals& v) {
                       {"end", f.end},
                       {"samples", f.samples},
                       {"frame_number", f.frame_number},
-                      {"pdq", EncodeSignal(f.pdq)}});
+                      {"pdq", EncodeSignal(f.pdq)},
+                      {"views", EncodeViews(f.views)}});
   }
   for (const Signal& d : v.digests) digests.push_back(EncodeSignal(d));
   return {{"container", v.container},
@@ -166,6 +191,7 @@ VideoSignals DecodeVideo(const json& j) {
     frame.samples = f.at("samples").get<int>();
     frame.frame_number = f.at("frame_number").get<int64_t>();
     frame.pdq = DecodeSignal(f.at("pdq"));
+    frame.views = DecodeViews(f.at("views"));
     v.frames.push_back(std::move(frame));
   }
   for (const json& d : j.at("digests")) v.digests.push_back(DecodeSignal(d));
@@ -213,7 +239,6 @@ absl::Status BadMessage(const char* what, const std::exception& e) {
 }  // namespace
 
 std::vector<uint8_t> EncodeConfig(const WorkerConfig& c) {
-  const ViewOptions& v = c.image.views;
   json embedding = nullptr;
   if (c.embedding.has_value()) {
     const EmbeddingModelOptions& e = *c.embedding;
@@ -231,7 +256,7 @@ std::vector<uint8_t> EncodeConfig(const WorkerConfig& c) {
   return ToCbor({{"image",
                   {{"signals", c.image.signals},
                    {"variants", c.image.variants},
-                   {"views", {v.border, v.canvas, v.regions, v.rotations}},
+                   {"views", EncodeViewOptions(c.image.views)},
                    {"local_features", c.image.local_features},
                    {"limits", EncodeLimits(c.image.limits)}}},
                  {"video",
@@ -240,6 +265,7 @@ std::vector<uint8_t> EncodeConfig(const WorkerConfig& c) {
                    {"remove_borders", c.video.remove_borders},
                    {"border_window", c.video.border_window},
                    {"variants", c.video.variants},
+                   {"views", EncodeViewOptions(c.video.views)},
                    {"digests", c.video.digests},
                    {"limits", EncodeLimits(c.video.limits)}}},
                  {"embedding", std::move(embedding)},
@@ -253,11 +279,7 @@ absl::StatusOr<WorkerConfig> DecodeConfig(const std::vector<uint8_t>& bytes) {
     const json& image = j.at("image");
     c.image.signals = image.at("signals").get<std::vector<std::string>>();
     c.image.variants = image.at("variants").get<bool>();
-    const json& views = image.at("views");
-    c.image.views = {.border = views.at(0).get<bool>(),
-                     .canvas = views.at(1).get<bool>(),
-                     .regions = views.at(2).get<bool>(),
-                     .rotations = views.at(3).get<bool>()};
+    c.image.views = DecodeViewOptions(image.at("views"));
     c.image.local_features = image.at("local_features").get<bool>();
     c.image.limits = DecodeLimitsFrom(image.at("limits"));
     const json& video = j.at("video");
@@ -266,6 +288,7 @@ absl::StatusOr<WorkerConfig> DecodeConfig(const std::vector<uint8_t>& bytes) {
     c.video.remove_borders = video.at("remove_borders").get<bool>();
     c.video.border_window = video.at("border_window").get<int>();
     c.video.variants = video.at("variants").get<bool>();
+    c.video.views = DecodeViewOptions(video.at("views"));
     c.video.digests = video.at("digests").get<std::vector<std::string>>();
     c.video.limits = DecodeLimitsFrom(video.at("limits"));
     if (const json& e = j.at("embedding"); !e.is_null()) {

@@ -37,6 +37,7 @@ void SearchFrame(const QueryFrame& frame, int f, const CandidateSource& source,
     found.clear();
     source.Search(code.data(), options.threshold, &found);
     for (const Candidate& c : found) {
+      if (c.view && !options.stored_views) continue;
       auto [it, inserted] = best.try_emplace({c.item, c.is_frame ? c.frame : -1}, out->size());
       if (inserted) {
         out->push_back({c, f, v});
@@ -174,7 +175,8 @@ std::vector<Match> MatchFrames(const std::vector<QueryFrame>& frames, bool query
     needed = std::max(needed, 1);
   }
   std::vector<Match> matches;
-  auto add = [&](int64_t item, int distance, Dihedral variant, std::optional<MatchSpan> span) {
+  auto add = [&](int64_t item, int distance, Dihedral variant, std::optional<MatchSpan> span,
+                 bool through_views) {
     std::optional<CaseId> owner = source.OpenCase(item);
     if (!owner.has_value()) return;  // withdrawn while we searched
     Match m;
@@ -183,6 +185,7 @@ std::vector<Match> MatchFrames(const std::vector<QueryFrame>& frames, bool query
     m.distance = distance;
     m.variant = variant;
     m.span = span;
+    if (through_views) m.stage = "region";
     matches.push_back(std::move(m));
   };
 
@@ -209,12 +212,13 @@ std::vector<Match> MatchFrames(const std::vector<QueryFrame>& frames, bool query
         s.matched_frames = 1;
         span = s;
       }
-      add(item, h->candidate.distance, static_cast<Dihedral>(h->variant), span);
+      add(item, h->candidate.distance, static_cast<Dihedral>(h->variant), span, h->candidate.view);
     }
   } else {
     // Known videos: align in time.
     std::vector<FrameHit> frame_hits;
     std::vector<int> hit_variants;
+    std::vector<bool> hit_views;
     // Known photos: runs of query frames that show them.
     std::map<int64_t, std::vector<const FrameCandidate*>> photo_hits;
     for (const FrameCandidate& h : hits) {
@@ -236,13 +240,16 @@ std::vector<Match> MatchFrames(const std::vector<QueryFrame>& frames, bool query
       fh.distance = h.candidate.distance;
       frame_hits.push_back(fh);
       hit_variants.push_back(h.variant);
+      hit_views.push_back(h.candidate.view);
     }
     AlignOptions align = options.align;
     align.min_samples = needed;
     for (AlignedSpan a : AlignFrameHits(frame_hits, align)) {
       std::vector<int> variants, distances;
       std::vector<bool> in_span(frames.size(), false);
+      size_t view_hits = 0;
       for (size_t i : a.hits) {
+        view_hits += hit_views[i];
         variants.push_back(hit_variants[i]);
         distances.push_back(frame_hits[i].distance);
         in_span[static_cast<size_t>(frame_hits[i].query_frame)] = true;
@@ -262,7 +269,9 @@ std::vector<Match> MatchFrames(const std::vector<QueryFrame>& frames, bool query
                                                             static_cast<double>(total_samples))
                                         : 0;
       s.ref_share = RefShare(source, a.ref, a.ref_start, a.ref_end);
-      add(a.ref, Median(distances), variant, s);
+      // Stage "region" when most of the span was found through the stored
+      // views of the reference's frames (a cropped copy).
+      add(a.ref, Median(distances), variant, s, 2 * view_hits > a.hits.size());
     }
     for (auto& [item, list] : photo_hits) {
       std::sort(list.begin(), list.end(), [&](const FrameCandidate* x, const FrameCandidate* y) {
@@ -290,7 +299,7 @@ std::vector<Match> MatchFrames(const std::vector<QueryFrame>& frames, bool query
           s.matched_frames = samples;
           s.query_share = total_samples > 0 ? static_cast<double>(samples) / total_samples : 0;
           s.ref_share = 1;
-          add(item, Median(distances), MajorityVariant(variants), s);
+          add(item, Median(distances), MajorityVariant(variants), s, false);
         }
         begin = k;
       }

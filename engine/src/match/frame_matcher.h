@@ -37,6 +37,9 @@ struct Candidate {
   int64_t frame = 0;
   double ref_start = 0, ref_end = 0;
   int ref_samples = 1;
+  // Found through a stored view of that frame (a region of it), not the
+  // whole frame.
+  bool view = false;
 };
 
 // What the match stage needs from the catalog.

@@ -58,7 +58,8 @@ std::vector<Match> MatchPhoto(const PhotoQuery& query, const CandidateSource& so
     const std::vector<QueryFrame> frames = {{.start = 0, .end = 0, .samples = 1, .pdq = &pdq}};
     std::vector<Match> ms = MatchFrames(frames, /*query_is_video=*/false, source, options);
     for (Match& m : ms) {
-      m.stage = stage;
+      // A known video's frame found through its stored view stays "region".
+      if (m.stage != "region") m.stage = stage;
       add(std::move(m));
     }
   };
