@@ -243,7 +243,8 @@ struct SpeedRow {
   int64_t samples = 0;         // hashwatch's sampled moments
   int64_t baseline_decoded = 0;
   int64_t baseline_hashed = 0;
-  std::vector<double> hasher, hasher_digests, decode, decode_all, border, pdq, baseline;
+  std::vector<double> hasher, hasher_digests, hasher_query, hasher_query_plain, decode, decode_all,
+      border, pdq, baseline;
 };
 
 bool LooksLikeVideoFile(const std::filesystem::path& p) {
@@ -276,7 +277,16 @@ int RunSpeed(const std::string& dir, double interval, int repeat, std::FILE* jso
   with_digests.digests = VideoOptions().digests;
   absl::StatusOr<VideoHasher> hasher = VideoHasher::Create(options);
   absl::StatusOr<VideoHasher> hasher_d = VideoHasher::Create(with_digests);
-  if (!hasher.ok() || !hasher_d.ok()) {
+  // What `scan` (Catalog::MatchFile) hashes a query with: the eight
+  // dihedral variants and each kept frame's border view too.
+  VideoOptions as_scan = options;
+  as_scan.variants = true;
+  as_scan.views.border = CatalogOptions().query_views.border;
+  absl::StatusOr<VideoHasher> hasher_q = VideoHasher::Create(as_scan);
+  VideoOptions as_scan_plain = as_scan;  // ... and without the border views
+  as_scan_plain.views = {};
+  absl::StatusOr<VideoHasher> hasher_qp = VideoHasher::Create(as_scan_plain);
+  if (!hasher.ok() || !hasher_d.ok() || !hasher_q.ok() || !hasher_qp.ok()) {
     std::fprintf(stderr, "video: %s\n", hasher.status().ToString().c_str());
     return 2;
   }
@@ -332,6 +342,12 @@ int RunSpeed(const std::string& dir, double interval, int repeat, std::FILE* jso
       t0 = Clock::now();
       v = hasher_d->HashFile(path);
       r.hasher_digests.push_back(Seconds(t0, Clock::now()));
+      t0 = Clock::now();
+      v = hasher_q->HashFile(path);
+      r.hasher_query.push_back(Seconds(t0, Clock::now()));
+      t0 = Clock::now();
+      v = hasher_qp->HashFile(path);
+      r.hasher_query_plain.push_back(Seconds(t0, Clock::now()));
 
       absl::StatusOr<double> d = RunDecodeOnly(path, options, false);
       if (d.ok()) r.decode.push_back(*d);
@@ -378,14 +394,16 @@ int RunSpeed(const std::string& dir, double interval, int repeat, std::FILE* jso
           "    {\"file\": %s, \"codec\": %s, \"width\": %d, \"height\": %d, \"fps\": %g, "
           "\"video_seconds\": %g, \"decoded_frames\": %lld, \"samples\": %lld, "
           "\"hashwatch_seconds\": %g, \"hashwatch_with_digests_seconds\": %g, "
+          "\"as_scan_seconds\": %g, \"as_scan_without_border_views_seconds\": %g, "
           "\"decode_seconds\": %g, \"decode_every_frame_seconds\": %g, "
           "\"border_seconds\": %g, \"pdq_seconds\": %g, \"baseline_seconds\": %g, "
           "\"baseline_decoded\": %lld, \"baseline_hashed\": %lld, "
           "\"ratio\": %g}%s\n",
           JsonString(r.name).c_str(), JsonString(r.codec).c_str(), r.width, r.height, r.fps,
           r.video_s, static_cast<long long>(r.decoded_frames), static_cast<long long>(r.samples), h,
-          hd, d, Median(r.decode_all), bo, p, b, static_cast<long long>(r.baseline_decoded),
-          static_cast<long long>(r.baseline_hashed), h / b, i + 1 < rows.size() ? "," : "");
+          hd, Median(r.hasher_query), Median(r.hasher_query_plain), d, Median(r.decode_all), bo, p,
+          b, static_cast<long long>(r.baseline_decoded), static_cast<long long>(r.baseline_hashed),
+          h / b, i + 1 < rows.size() ? "," : "");
     }
   }
   std::printf(
@@ -393,17 +411,25 @@ int RunSpeed(const std::string& dir, double interval, int repeat, std::FILE* jso
       "|\n",
       tv, th, tv / th, td, tbo, tp, thd, tb, tv / tb, th / tb);
   std::printf(
-      "\nPer file (medians): frames decoded by each, samples hashed by each, and hashwatch's\n"
-      "decoder with its shortcuts off (decode_every_frame):\n\n");
+      "\nPer file (medians): frames decoded by each, samples hashed by each, hashwatch's\n"
+      "decoder with its shortcuts off (decode_every_frame), and the hasher as `scan` runs it\n"
+      "(dihedral variants and each kept frame's border view; no digests), also without the\n"
+      "border views:\n\n");
   std::printf(
       "| file | hashwatch decoded | hashwatch samples | baseline decoded | baseline hashed | "
-      "decode s (shortcuts) | decode s (every frame) |\n|---|---:|---:|---:|---:|---:|---:|\n");
+      "decode s (shortcuts) | decode s (every frame) | as scan s | as scan without border views s "
+      "|\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+  double tq = 0, tqp = 0;
   for (const SpeedRow& r : rows) {
-    std::printf("| %s | %lld | %lld | %lld | %lld | %.3f | %.3f |\n", r.name.c_str(),
+    tq += Median(r.hasher_query);
+    tqp += Median(r.hasher_query_plain);
+    std::printf("| %s | %lld | %lld | %lld | %lld | %.3f | %.3f | %.3f | %.3f |\n", r.name.c_str(),
                 static_cast<long long>(r.decoded_frames), static_cast<long long>(r.samples),
                 static_cast<long long>(r.baseline_decoded),
-                static_cast<long long>(r.baseline_hashed), Median(r.decode), Median(r.decode_all));
+                static_cast<long long>(r.baseline_hashed), Median(r.decode), Median(r.decode_all),
+                Median(r.hasher_query), Median(r.hasher_query_plain));
   }
+  std::printf("| **total** | | | | | | | %.3f | %.3f |\n", tq, tqp);
   if (json) {
     std::fprintf(json,
                  "  ],\n  \"speed_total\": {\"video_seconds\": %g, \"hashwatch_seconds\": %g, "

@@ -247,7 +247,9 @@ struct Match {
   // view of the query: signal.h's ImageView), "region" (a stored view of the known image),
   // "verified" (a looser candidate confirmed by local features; `inliers` says how many keypoints
   // agreed). A match on a known video is "pdq", or "region" when it was found
-  // (for a span: mostly) through the stored views of the video's frames.
+  // (for a span: mostly) through the stored views of the video's frames; a
+  // video query's span found mostly through its frames' own border views (a
+  // pillarboxed clip in a compilation) is "border".
   std::string stage = "pdq";
   int inliers = 0;
   // Signal "embedding": the cosine similarity of the two embeddings.

@@ -199,7 +199,8 @@ absl::StatusOr<MatchResult> Catalog::MatchVideo(const VideoSignals& video,
     if (f.pdq.type != "pdq" || f.pdq.hash.size() != kPdqCodeBytes) {
       return absl::InvalidArgumentError("MatchVideo needs PDQ frames of 32 bytes");
     }
-    frames.push_back({.start = f.start, .end = f.end, .samples = f.samples, .pdq = &f.pdq});
+    frames.push_back(
+        {.start = f.start, .end = f.end, .samples = f.samples, .pdq = &f.pdq, .views = &f.views});
     any_good |= f.pdq.quality < 0 || f.pdq.quality >= options.min_quality;
   }
   result.quality = video.MedianQuality();

@@ -95,6 +95,11 @@ absl::StatusOr<std::unique_ptr<Catalog>> Catalog::Open(const std::string& path,
   VideoOptions query_video;
   query_video.sample_interval = options.query_interval;
   query_video.variants = true;
+  // A query frame is also looked at inside its own bars, when it has bars
+  // that the video as a whole does not (a pillarboxed clip in a 16:9
+  // compilation). Canvases and turns stay photo-only: each would cost
+  // several more searches for every sampled moment.
+  query_video.views.border = options.query_views.border;
   query_video.digests = {};
   query_video.limits = options.limits;
   absl::StatusOr<MediaHasher> query_hasher = MediaHasher::Create(query, query_video);

@@ -4,6 +4,7 @@
 #include <array>
 #include <atomic>
 #include <map>
+#include <string_view>
 #include <thread>
 #include <tuple>
 
@@ -17,6 +18,7 @@ struct FrameCandidate {
   Candidate candidate;
   int query_frame = 0;
   int variant = 0;
+  bool query_view = false;  // found through one of the query frame's views
 };
 
 // Every candidate of every searchable frame, each (frame, item, ref frame)
@@ -25,25 +27,37 @@ struct FrameCandidate {
 // variant (the lowest variant on ties: the original first).
 void SearchFrame(const QueryFrame& frame, int f, const CandidateSource& source,
                  const MatchOptions& options, std::vector<FrameCandidate>* out) {
-  const Signal& pdq = *frame.pdq;
-  if (pdq.quality >= 0 && pdq.quality < options.min_quality) return;
-  const bool variants = options.dihedral && pdq.variants.size() == kDihedralCount;
-  const int count = variants ? kDihedralCount : 1;
+  if (frame.pdq->quality >= 0 && frame.pdq->quality < options.min_quality) return;
+  // The frame, then its own views (each of good quality).
+  std::vector<const Signal*> looks = {frame.pdq};
+  if (options.query_views && frame.views != nullptr) {
+    for (const ImageView& view : *frame.views) {
+      if (view.pdq.quality < 0 || view.pdq.quality >= options.min_quality) {
+        looks.push_back(&view.pdq);
+      }
+    }
+  }
   absl::flat_hash_map<std::pair<int64_t, int64_t>, size_t> best;  // -> index into out
   std::vector<Candidate> found;
-  for (int v = 0; v < count; ++v) {
-    const std::vector<uint8_t>& code = variants ? pdq.variants[v] : pdq.hash;
-    if (code.size() != 32) continue;
-    found.clear();
-    source.Search(code.data(), options.threshold, &found);
-    for (const Candidate& c : found) {
-      if (c.view && !options.stored_views) continue;
-      auto [it, inserted] = best.try_emplace({c.item, c.is_frame ? c.frame : -1}, out->size());
-      if (inserted) {
-        out->push_back({c, f, v});
-      } else if (c.distance < (*out)[it->second].candidate.distance) {
-        (*out)[it->second].candidate.distance = c.distance;
-        (*out)[it->second].variant = v;
+  for (size_t l = 0; l < looks.size(); ++l) {
+    const Signal& pdq = *looks[l];
+    const bool variants = options.dihedral && pdq.variants.size() == kDihedralCount;
+    const int count = variants ? kDihedralCount : 1;
+    for (int v = 0; v < count; ++v) {
+      const std::vector<uint8_t>& code = variants ? pdq.variants[v] : pdq.hash;
+      if (code.size() != 32) continue;
+      found.clear();
+      source.Search(code.data(), options.threshold, &found);
+      for (const Candidate& c : found) {
+        if (c.view && !options.stored_views) continue;
+        auto [it, inserted] = best.try_emplace({c.item, c.is_frame ? c.frame : -1}, out->size());
+        if (inserted) {
+          out->push_back({c, f, v, l > 0});
+        } else if (c.distance < (*out)[it->second].candidate.distance) {
+          (*out)[it->second].candidate.distance = c.distance;
+          (*out)[it->second].variant = v;
+          (*out)[it->second].query_view = l > 0;
+        }
       }
     }
   }
@@ -92,6 +106,26 @@ Dihedral MajorityVariant(const std::vector<int>& variants) {
   int counts[kDihedralCount] = {};
   for (int v : variants) ++counts[v];
   return static_cast<Dihedral>(std::max_element(counts, counts + kDihedralCount) - counts);
+}
+
+// Which step found a hit: a view of the query frame ("border": the
+// picture inside its own bars), a stored view of the reference's frame
+// ("region": a crop of it), or the two whole frames ("pdq").
+const char* StageOf(const FrameCandidate& h) {
+  if (h.query_view) return "border";
+  return h.candidate.view ? "region" : "pdq";
+}
+
+// The stage most of a span's hits came through ("pdq" when none has most).
+const char* MajorityStage(const std::vector<const char*>& stages) {
+  size_t border = 0, region = 0;
+  for (const char* s : stages) {
+    border += std::string_view(s) == "border";
+    region += std::string_view(s) == "region";
+  }
+  if (2 * border > stages.size()) return "border";
+  if (2 * region > stages.size()) return "region";
+  return "pdq";
 }
 
 int Hamming(const uint8_t* a, const uint8_t* b) {
@@ -176,7 +210,7 @@ std::vector<Match> MatchFrames(const std::vector<QueryFrame>& frames, bool query
   }
   std::vector<Match> matches;
   auto add = [&](int64_t item, int distance, Dihedral variant, std::optional<MatchSpan> span,
-                 bool through_views) {
+                 const char* stage) {
     std::optional<CaseId> owner = source.OpenCase(item);
     if (!owner.has_value()) return;  // withdrawn while we searched
     Match m;
@@ -185,7 +219,7 @@ std::vector<Match> MatchFrames(const std::vector<QueryFrame>& frames, bool query
     m.distance = distance;
     m.variant = variant;
     m.span = span;
-    if (through_views) m.stage = "region";
+    m.stage = stage;
     matches.push_back(std::move(m));
   };
 
@@ -212,13 +246,14 @@ std::vector<Match> MatchFrames(const std::vector<QueryFrame>& frames, bool query
         s.matched_frames = 1;
         span = s;
       }
-      add(item, h->candidate.distance, static_cast<Dihedral>(h->variant), span, h->candidate.view);
+      add(item, h->candidate.distance, static_cast<Dihedral>(h->variant), span,
+          h->candidate.view ? "region" : "pdq");
     }
   } else {
     // Known videos: align in time.
     std::vector<FrameHit> frame_hits;
     std::vector<int> hit_variants;
-    std::vector<bool> hit_views;
+    std::vector<const char*> hit_stages;
     // Known photos: runs of query frames that show them.
     std::map<int64_t, std::vector<const FrameCandidate*>> photo_hits;
     for (const FrameCandidate& h : hits) {
@@ -240,16 +275,16 @@ std::vector<Match> MatchFrames(const std::vector<QueryFrame>& frames, bool query
       fh.distance = h.candidate.distance;
       frame_hits.push_back(fh);
       hit_variants.push_back(h.variant);
-      hit_views.push_back(h.candidate.view);
+      hit_stages.push_back(StageOf(h));
     }
     AlignOptions align = options.align;
     align.min_samples = needed;
     for (AlignedSpan a : AlignFrameHits(frame_hits, align)) {
       std::vector<int> variants, distances;
       std::vector<bool> in_span(frames.size(), false);
-      size_t view_hits = 0;
+      std::vector<const char*> stages;
       for (size_t i : a.hits) {
-        view_hits += hit_views[i];
+        stages.push_back(hit_stages[i]);
         variants.push_back(hit_variants[i]);
         distances.push_back(frame_hits[i].distance);
         in_span[static_cast<size_t>(frame_hits[i].query_frame)] = true;
@@ -269,9 +304,7 @@ std::vector<Match> MatchFrames(const std::vector<QueryFrame>& frames, bool query
                                                             static_cast<double>(total_samples))
                                         : 0;
       s.ref_share = RefShare(source, a.ref, a.ref_start, a.ref_end);
-      // Stage "region" when most of the span was found through the stored
-      // views of the reference's frames (a cropped copy).
-      add(a.ref, Median(distances), variant, s, 2 * view_hits > a.hits.size());
+      add(a.ref, Median(distances), variant, s, MajorityStage(stages));
     }
     for (auto& [item, list] : photo_hits) {
       std::sort(list.begin(), list.end(), [&](const FrameCandidate* x, const FrameCandidate* y) {
@@ -299,7 +332,7 @@ std::vector<Match> MatchFrames(const std::vector<QueryFrame>& frames, bool query
           s.matched_frames = samples;
           s.query_share = total_samples > 0 ? static_cast<double>(samples) / total_samples : 0;
           s.ref_share = 1;
-          add(item, Median(distances), MajorityVariant(variants), s, false);
+          add(item, Median(distances), MajorityVariant(variants), s, "pdq");
         }
         begin = k;
       }

@@ -89,6 +89,10 @@ struct QueryFrame {
   double start = 0, end = 0;
   int samples = 1;
   const Signal* pdq = nullptr;  // type "pdq"; variants searched when present
+  // A video frame's own views (the picture inside bars that only this part
+  // of the video has: a pillarboxed clip in a compilation), searched like
+  // the frame when MatchOptions::query_views; hits count for the frame.
+  const std::vector<ImageView>* views = nullptr;
 };
 
 struct FrameMatchOptions {
