@@ -480,7 +480,8 @@ struct FamilyStats {
 };
 
 int RunLocalisation(const std::string& edits, const std::string& refs, const std::string& filler,
-                    const std::string& photos, bool frame_views, std::FILE* json) {
+                    const std::string& photos, bool frame_views, double view_interval,
+                    std::FILE* json) {
   absl::StatusOr<std::vector<ManifestRow>> manifest = ReadManifest(edits + "/manifest.tsv");
   if (!manifest.ok()) {
     std::fprintf(stderr, "video: %s\n", manifest.status().ToString().c_str());
@@ -493,6 +494,7 @@ int RunLocalisation(const std::string& edits, const std::string& refs, const std
   // The references' frames store the enrolled photos' regions unless asked
   // not to (what they earn and cost, side by side in two runs).
   if (!frame_views) options.enrol_views = {};
+  if (view_interval >= 0) options.reference_view_interval = view_interval;
   absl::StatusOr<std::unique_ptr<Catalog>> catalog = Catalog::Open(db, options);
   if (!catalog.ok()) {
     std::fprintf(stderr, "video: %s\n", catalog.status().ToString().c_str());
@@ -893,6 +895,7 @@ int RunVideoBench(int argc, char** argv) {
   uint64_t seed = 1;
   bool no_speed = false;
   bool no_frame_views = false;
+  double frame_view_interval = -1;
   app.add_option("DIR", dir, "Videos to time (recursively; non-videos skipped)");
   app.add_option("--interval", interval, "Seconds between samples (both pipelines)")
       ->check(CLI::PositiveNumber);
@@ -914,6 +917,9 @@ int RunVideoBench(int argc, char** argv) {
   app.add_flag("--no-frame-views", no_frame_views,
                "Localisation: enrol the references without their frames' stored regions "
                "(CatalogOptions::enrol_views), to see what they earn and cost");
+  app.add_option("--frame-view-interval", frame_view_interval,
+                 "Localisation: seconds between the reference frames that store regions "
+                 "(CatalogOptions::reference_view_interval; default: the catalog's)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -942,7 +948,8 @@ int RunVideoBench(int argc, char** argv) {
     std::fprintf(json, "{\n  \"interval\": %g", interval);
   }
   if (rc == 0 && !edits.empty())
-    rc = std::max(rc, RunLocalisation(edits, refs, filler, photos, !no_frame_views, json));
+    rc = std::max(rc, RunLocalisation(edits, refs, filler, photos, !no_frame_views,
+                                      frame_view_interval, json));
   if (rc == 0 && index_frames > 0) {
     rc = std::max(rc, RunIndexScale(index_frames, query_frames, repeat, threads, seed, json));
   }

@@ -94,6 +94,54 @@ TEST_CASE("Letterbox bars and a blurred vertical fill are removed before hashing
   }
 }
 
+TEST_CASE("Frames get their regions every view_interval seconds where a crop lands",
+          "[video][hasher]") {
+  VideoOptions options;
+  options.sample_interval = 0;  // every frame, as references are enrolled
+  options.views.regions = true;
+  options.view_interval = 0.5;
+  absl::StatusOr<VideoHasher> hasher = VideoHasher::Create(options);
+  REQUIRE(hasher.ok());
+  absl::StatusOr<VideoSignals> v = hasher->HashFile(VideoDir() / "street_vtest.mp4");
+  REQUIRE(v.ok());
+  double last = -1;
+  size_t given = 0;
+  for (const VideoFrame& f : v->frames) {
+    if (f.views.empty()) continue;
+    ++given;
+    CHECK(f.views.size() <= 10);  // centre and four corners, at 90% and 80%
+    for (const ImageView& view : f.views) CHECK(view.kind == "region");
+    if (last >= 0) CHECK(f.start - last >= 0.5 - 1e-6);
+    last = f.start;
+  }
+  // One every half second of the 20 s clip (the frames are 0.1 s apart).
+  CHECK(given >= 38);
+  CHECK(given <= 41);
+  // The centre 90% region of the frame at 10 s is near the same moment of a
+  // copy cropped 5% on each side, whose whole frame is not.
+  TempDir dir;
+  Ffmpeg("-i " + ShellQuote(VideoDir() / "street_vtest.mp4") + " -vf crop=432:324 -c:v libx264 -an",
+         dir.path() / "crop.mp4");
+  VideoOptions plain;
+  plain.sample_interval = 0;
+  absl::StatusOr<VideoSignals> cropped =
+      VideoHasher::Create(plain)->HashFile(dir.path() / "crop.mp4");
+  REQUIRE(cropped.ok());
+  const VideoFrame& query = At(*cropped, 10.0);
+  int nearest_region = 256;
+  for (const VideoFrame& f : v->frames) {
+    if (std::abs(f.start - 10.0) > 0.3) continue;
+    for (const ImageView& view : f.views) {
+      nearest_region = std::min(nearest_region, Distance(query.pdq, view.pdq));
+    }
+  }
+  CHECK(Distance(query.pdq, At(*v, 10.0).pdq) > 31);
+  CHECK(nearest_region <= 31);
+  // A negative interval is refused.
+  options.view_interval = -1;
+  CHECK(VideoHasher::Create(options).status().code() == absl::StatusCode::kInvalidArgument);
+}
+
 TEST_CASE("Images and videos are told apart by content", "[video][hasher]") {
   CHECK(SniffMediaKind(testing::ReadFileBytes(testing::TestdataDir() / "known/coffee.jpg")) ==
         MediaKind::kImage);

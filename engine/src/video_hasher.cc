@@ -134,7 +134,9 @@ class VideoPipeline {
       for (const signals::PdqBits& v : pdq.dihedral)
         f.pdq.variants.emplace_back(v.begin(), v.end());
     }
-    if (wants_views_) {
+    if (wants_views_ &&
+        (views_time_ < 0 || f.start - views_time_ >= options_.view_interval - 1e-6)) {
+      views_time_ = f.start;
       DecodedImage frame;
       frame.luma = luma;
       frame.width = luma.cols;
@@ -149,6 +151,7 @@ class VideoPipeline {
   const bool wants_views_ = options_.views.border || options_.views.canvas ||
                             options_.views.regions || options_.views.rotations;
   VideoSignals* out_;
+  double views_time_ = -1;  // the last kept frame given views
   cv::Size first_size_;
   std::optional<media::BorderDetector> detector_;
   std::vector<media::SampledFrame> pending_;
@@ -235,6 +238,9 @@ absl::StatusOr<VideoHasher> VideoHasher::Create(const VideoOptions& options) {
   if (!(options.sample_interval >= 0) || options.sample_interval > 3600) {
     return absl::InvalidArgumentError(
         "the sampling interval must be in [0, 3600] seconds (0: every frame)");
+  }
+  if (!(options.view_interval >= 0) || options.view_interval > 3600) {
+    return absl::InvalidArgumentError("the view interval must be in [0, 3600] seconds");
   }
   if (options.segment_distance < 0 || options.segment_distance > 64) {
     return absl::InvalidArgumentError("the segment distance must be in 0..64 bits");

@@ -97,6 +97,15 @@ struct CatalogOptions {
   // near-identical frames are stored once, so a static scene costs one hash
   // however long it lasts.
   double reference_interval = 0;
+  // Seconds between the enrolled video frames that store views (the regions
+  // of enrol_views; VideoOptions::view_interval). Half the query's 1 s
+  // sampling puts a stored region within 0.25 s of any sampled moment,
+  // and a span needs only some of its moments to hit (the extension finds
+  // the rest); measured (docs/video.md "Crops"): every crop found with its
+  // start as with regions on every frame, at a fifth of the regions (the
+  // frame index 2.4x the frames alone instead of 11x); at 1 s, copies that
+  // start half a second later were missed.
+  double reference_view_interval = 0.5;
   // Seconds between the sampled moments of a query video (vPDQ's 1/s).
   double query_interval = 1.0;
   // What enrolling an image (and each kept frame of a video: all but

@@ -68,6 +68,10 @@ struct VideoOptions {
   // catalog asks for its enrol_views for references (10 more PDQs per kept
   // frame) and none for queries.
   ViewOptions views;
+  // Seconds between the kept frames given views: 0 gives every kept frame
+  // its views; more stores fewer (a frame starting this long after the last
+  // one given views gets them).
+  double view_interval = 0;
   // File digests to compute: any of "sha256", "md5".
   std::vector<std::string> digests = {"sha256", "md5"};
   DecodeLimits limits;

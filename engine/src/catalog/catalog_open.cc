@@ -83,6 +83,7 @@ absl::StatusOr<std::unique_ptr<Catalog>> Catalog::Open(const std::string& path,
   // already removed over the whole video.
   enrol_video.views = options.enrol_views;
   enrol_video.views.border = false;
+  enrol_video.view_interval = options.reference_view_interval;
   enrol_video.limits = options.limits;
   absl::StatusOr<MediaHasher> enrol_hasher = MediaHasher::Create(enrol, enrol_video);
   if (!enrol_hasher.ok()) return enrol_hasher.status();

@@ -266,6 +266,7 @@ std::vector<uint8_t> EncodeConfig(const WorkerConfig& c) {
                    {"border_window", c.video.border_window},
                    {"variants", c.video.variants},
                    {"views", EncodeViewOptions(c.video.views)},
+                   {"view_interval", c.video.view_interval},
                    {"digests", c.video.digests},
                    {"limits", EncodeLimits(c.video.limits)}}},
                  {"embedding", std::move(embedding)},
@@ -289,6 +290,7 @@ absl::StatusOr<WorkerConfig> DecodeConfig(const std::vector<uint8_t>& bytes) {
     c.video.border_window = video.at("border_window").get<int>();
     c.video.variants = video.at("variants").get<bool>();
     c.video.views = DecodeViewOptions(video.at("views"));
+    c.video.view_interval = video.at("view_interval").get<double>();
     c.video.digests = video.at("digests").get<std::vector<std::string>>();
     c.video.limits = DecodeLimitsFrom(video.at("limits"));
     if (const json& e = j.at("embedding"); !e.is_null()) {
