@@ -41,6 +41,7 @@ Record EnrollRecord(const std::string& path, const std::string& case_id,
   } else {
     r["pdq"] = result->pdq_hex;
   }
+  r["views"] = result->views;
   r["quality"] = result->quality;
   r["indexed"] = result->indexed;
   if (!result->warnings.empty()) r["warnings"] = result->warnings;
@@ -101,8 +102,12 @@ void RegisterEnrollCommand(CLI::App& app, int& exit_code) {
       "Videos (any container and codec FFmpeg decodes, recognised by content) are\n"
       "hashed frame by frame after border removal; runs of near-identical frames are\n"
       "stored once with their time span, plus the file's SHA-256 and MD5.\n"
+      "So that cropped or padded copies still match, each photo also stores the\n"
+      "hashes of its centre and corners (90% and 80% of each side) and of the picture\n"
+      "inside its borders, and a video the same regions of a frame every 0.5 s\n"
+      "(\"views\" in the record; docs/robustness.md, docs/video.md).\n"
       "One record per file (jsonl: path, case, item, media, pdq or duration/frames,\n"
-      "quality, indexed).\n"
+      "views, quality, indexed).\n"
       "Exit status: 0 all files enrolled, 1 some failed, 2 usage or catalog error.\n"
       "Example: hashwatch enroll --db cases.db --case 2024-0113 --label 'intake 13 May' photos/\n"
       "Details: docs/catalog.md");
