@@ -64,9 +64,10 @@ struct VideoOptions {
   // is what a video needs: a copy cropped by a few percent on each side
   // moves every frame's PDQ past 31 bits, but lands near the stored centre
   // or corner region. Borders are already removed over the whole video
-  // (remove_borders), so `border` here looks again frame by frame. The
-  // catalog asks for its enrol_views for references (10 more PDQs per kept
-  // frame) and none for queries.
+  // (remove_borders), so `border` here looks again frame by frame: bars that
+  // only part of the video has (a pillarboxed clip in a compilation). The
+  // catalog asks for the regions for references (up to 10 more PDQs per
+  // frame given views: view_interval) and for `border` for queries.
   ViewOptions views;
   // Seconds between the kept frames given views: 0 gives every kept frame
   // its views; more stores fewer (a frame starting this long after the last
