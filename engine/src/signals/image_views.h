@@ -4,7 +4,8 @@
 // canvas (media/canvas_detector.h), and fixed sub-windows (the centre and
 // four corners at 90% and 80% of each side) so a crop lands near one.
 // A view whose PDQ equals the whole image's within a few bits adds nothing
-// and is left out.
+// and is left out. Video frames use it too (VideoOptions::views): a
+// reference's regions, a query frame's own borders.
 //
 // Thread safety: pure function.
 #ifndef HASHWATCH_SIGNALS_IMAGE_VIEWS_H_
