@@ -62,8 +62,8 @@ int RunEnroll(const EnrollArgs& args) {
       OpenCatalogOrReport("enroll", args.db, /*create=*/true, options);
   if (catalog == nullptr) return kExitUsage;
 
-  RecordWriter writer(args.format, {"path", "case", "item", "media", "pdq", "frames", "quality",
-                                    "indexed", "note", "error"});
+  RecordWriter writer(args.format, {"path", "case", "item", "media", "pdq", "frames", "views",
+                                    "quality", "indexed", "note", "error"});
   size_t failed = 0;
   // One file at a time: each enrolment is its own durable transaction, and
   // items are numbered in the order the files were given.
