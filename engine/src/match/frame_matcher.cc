@@ -246,8 +246,7 @@ std::vector<Match> MatchFrames(const std::vector<QueryFrame>& frames, bool query
         s.matched_frames = 1;
         span = s;
       }
-      add(item, h->candidate.distance, static_cast<Dihedral>(h->variant), span,
-          h->candidate.view ? "region" : "pdq");
+      add(item, h->candidate.distance, static_cast<Dihedral>(h->variant), span, StageOf(*h));
     }
   } else {
     // Known videos: align in time.
