@@ -52,7 +52,7 @@ class QueryPixels {
   // More keypoints on the query than are stored for a known image (which
   // costs nothing to store): overlays such as a watermark's letters take
   // some, and each known keypoint then finds its counterpart more often.
-  static constexpr int kQueryFeatures = 2 * signals::kMaxFeatures;
+  static constexpr int kQueryFeatures = 4 * signals::kMaxFeatures;
 
   QueryPixels(absl::Span<const uint8_t> bytes, const DecodeLimits& limits)
       : bytes_(bytes), limits_(limits) {}

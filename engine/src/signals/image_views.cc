@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <opencv2/imgproc.hpp>
+#include <string_view>
 
 #include "media/border_detector.h"
 #include "media/canvas_detector.h"
@@ -28,27 +29,42 @@ int Hamming(const std::vector<uint8_t>& a, const PdqBits& b) {
 
 std::vector<ImageView> ComputeViews(const DecodedImage& image, const Signal& whole,
                                     const ViewOptions& options, bool variants) {
-  // Views are found and hashed on a copy no larger than 512 px: PDQ samples
-  // 64x64, and the detectors look at edges and bands, not fine detail.
+  // Views are found and hashed on a copy no larger than 512 px (PDQ samples
+  // 64x64, and the detectors look at edges and bands, not fine detail) in
+  // the image's own shape: the decoder may have squashed one axis (PDQ's
+  // reference does), which would bring a picture's frame and the panel
+  // around it closer together than they are.
   cv::Mat luma = image.luma;
-  const int longer = std::max(luma.cols, luma.rows);
-  if (longer > kViewSide) {
-    const double f = static_cast<double>(kViewSide) / longer;
-    cv::resize(image.luma, luma, cv::Size(), f, f, cv::INTER_AREA);
+  const double fw = image.width > 0 ? image.width : luma.cols;
+  const double fh = image.height > 0 ? image.height : luma.rows;
+  const double f = std::min(kViewSide, std::max(luma.cols, luma.rows)) / std::max(fw, fh);
+  const cv::Size shape(std::max(1, static_cast<int>(std::lround(fw * f))),
+                       std::max(1, static_cast<int>(std::lround(fh * f))));
+  if (shape != luma.size()) {
+    const bool shrinks = shape.width <= luma.cols && shape.height <= luma.rows;
+    cv::resize(image.luma, luma, shape, 0, 0, shrinks ? cv::INTER_AREA : cv::INTER_LINEAR);
   }
   std::vector<std::pair<const char*, cv::Rect>> rects;
   const cv::Rect full(0, 0, luma.cols, luma.rows);
+  // The picture is hashed whole as well, so trimming too much costs
+  // nothing: no step into picture needed.
+  media::BorderOptions trim;
+  trim.uniform_needs_step = false;
   if (options.border) {
-    // The picture is hashed whole as well, so trimming too much costs
-    // nothing: no step into picture needed.
-    media::BorderOptions trim;
-    trim.uniform_needs_step = false;
     const cv::Rect r = media::DetectContentRect(luma, trim);
     if (r.area() > 0 && r.area() < 0.97 * full.area()) rects.emplace_back("border", r);
   }
   if (options.canvas) {
     for (const cv::Rect& r : media::FindPictureRects(luma, kMaxCanvasViews)) {
+      // A frame found may be a panel or a chat bubble around the picture,
+      // with a flat margin inside it: trimmed as a border would be.
+      // A frame found may be a panel or a chat bubble around the picture,
+      // with a flat margin inside it: that is trimmed as a border would be.
+      // The untrimmed rectangle is kept too: a picture's own flat edge (a
+      // night sky) trims like a margin.
       rects.emplace_back("canvas", r);
+      const cv::Rect inner = media::DetectContentRect(luma(r), trim) + r.tl();
+      if (inner.area() > 0 && inner != r) rects.emplace_back("canvas", inner);
     }
   }
   if (options.regions) {
@@ -96,7 +112,21 @@ std::vector<ImageView> ComputeViews(const DecodedImage& image, const Signal& who
     const char* kind = is_turn ? "rotated" : rects[i].first;
     const cv::Rect r = is_turn ? full : (rects[i].second & full);
     if (r.width < 16 || r.height < 16) continue;
-    const PdqResult pdq = ComputePdq(is_turn ? turned[i - rects.size()].second : luma(r), variants);
+    // A picture found inside the image (border, canvas) is hashed from the
+    // decoded pixels, not the small copy: it may be a fraction of the
+    // image, and its few hundred pixels are what PDQ's 64x64 samples.
+    cv::Mat pixels = is_turn ? turned[i - rects.size()].second : luma(r);
+    if (!is_turn && std::string_view(kind) != "region" && image.luma.size() != luma.size()) {
+      const double lx = static_cast<double>(image.luma.cols) / luma.cols;
+      const double ly = static_cast<double>(image.luma.rows) / luma.rows;
+      const cv::Rect big =
+          cv::Rect(static_cast<int>(std::lround(r.x * lx)), static_cast<int>(std::lround(r.y * ly)),
+                   static_cast<int>(std::lround(r.width * lx)),
+                   static_cast<int>(std::lround(r.height * ly))) &
+          cv::Rect(0, 0, image.luma.cols, image.luma.rows);
+      if (big.width >= 16 && big.height >= 16) pixels = image.luma(big);
+    }
+    const PdqResult pdq = ComputePdq(pixels, variants);
     bool same = Hamming(whole.hash, pdq.hash) <= kSameViewBits;
     for (const PdqBits& k : kept) {
       same |= Hamming(std::vector<uint8_t>(k.begin(), k.end()), pdq.hash) <= kSameViewBits;

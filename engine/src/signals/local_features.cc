@@ -57,13 +57,15 @@ LocalFeatures ExtractLocalFeatures(const cv::Mat& luma, int max_features) {
   LocalFeatures out;
   if (luma.empty()) return out;
   cv::Mat grey;
-  const double scale =
-      std::min(1.0, static_cast<double>(kFeatureSide) / std::max(luma.cols, luma.rows));
-  cv::Mat sized;
-  if (scale < 1) {
-    cv::resize(luma, sized, cv::Size(), scale, scale, cv::INTER_AREA);
-  } else {
-    sized = luma;
+  // Every image is analysed with its longer side at kFeatureSide, a small
+  // one enlarged: a query's looks are brought to that size too (a
+  // picture inside a screenshot, a smaller copy), and keypoints of the same
+  // picture only agree when both sides were analysed at the same scale.
+  const double scale = static_cast<double>(kFeatureSide) / std::max(luma.cols, luma.rows);
+  cv::Mat sized = luma;
+  if (scale != 1) {
+    cv::resize(luma, sized, cv::Size(), scale, scale,
+               scale < 1 ? cv::INTER_AREA : cv::INTER_LINEAR);
   }
   sized.convertTo(grey, CV_8U);
   out.width = grey.cols;
@@ -75,8 +77,9 @@ LocalFeatures ExtractLocalFeatures(const cv::Mat& luma, int max_features) {
   // then the strongest of the rest): the strongest corners alone crowd into
   // whatever has the most contrast, such as a watermark's letters, and leave
   // the picture itself without keypoints to match.
+  const int candidates = std::max(4 * kMaxFeatures, 2 * max_features);
   cv::Ptr<cv::ORB> orb =
-      cv::ORB::create(4 * max_features, 1.2f, 8, 31, 0, 2, cv::ORB::HARRIS_SCORE, 31, 12);
+      cv::ORB::create(candidates, 1.2f, 8, 31, 0, 2, cv::ORB::HARRIS_SCORE, 31, 12);
   std::vector<cv::KeyPoint> detected;
   orb->detect(grey, detected);
   std::vector<cv::KeyPoint> keypoints = SpreadOut(detected, grey.size(), max_features);

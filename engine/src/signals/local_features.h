@@ -23,7 +23,7 @@
 namespace hashwatch::signals {
 
 struct LocalFeatures {
-  int width = 0, height = 0;        // the analysed image (longer side <= kFeatureSide)
+  int width = 0, height = 0;        // the analysed image (longer side kFeatureSide)
   std::vector<cv::Point2f> points;  // in the analysed image's pixels
   cv::Mat descriptors;              // CV_8UC1, points.size() x 32
 };
@@ -32,7 +32,8 @@ struct LocalFeatures {
 inline constexpr int kFeatureSide = 640;
 inline constexpr int kMaxFeatures = 400;
 
-// `luma`: CV_32FC1 (0..255) or CV_8UC1, any size (reduced to kFeatureSide).
+// `luma`: CV_32FC1 (0..255) or CV_8UC1, any size (its longer side brought to
+// kFeatureSide, a small image enlarged).
 LocalFeatures ExtractLocalFeatures(const cv::Mat& luma, int max_features = kMaxFeatures);
 
 std::vector<uint8_t> SerializeLocalFeatures(const LocalFeatures& features);
