@@ -112,11 +112,13 @@ std::vector<ImageView> ComputeViews(const DecodedImage& image, const Signal& who
     const char* kind = is_turn ? "rotated" : rects[i].first;
     const cv::Rect r = is_turn ? full : (rects[i].second & full);
     if (r.width < 16 || r.height < 16) continue;
-    // A picture found inside the image (border, canvas) is hashed from the
-    // decoded pixels, not the small copy: it may be a fraction of the
-    // image, and its few hundred pixels are what PDQ's 64x64 samples.
+    // A small picture found inside the image (border, canvas: a photo in a
+    // screenshot) is hashed from the decoded pixels, not the small copy,
+    // where it spans a hundred or two pixels: too few for PDQ's 64x64
+    // samples to be stable. Larger ones are hashed from the copy (cheaper).
     cv::Mat pixels = is_turn ? turned[i - rects.size()].second : luma(r);
-    if (!is_turn && std::string_view(kind) != "region" && image.luma.size() != luma.size()) {
+    if (!is_turn && std::string_view(kind) != "region" && image.luma.size() != luma.size() &&
+        std::max(r.width, r.height) < kViewSide / 2) {
       const double lx = static_cast<double>(image.luma.cols) / luma.cols;
       const double ly = static_cast<double>(image.luma.rows) / luma.rows;
       const cv::Rect big =
