@@ -16,6 +16,7 @@ namespace {
 // search nothing new.
 constexpr int kSameViewBits = 8;
 constexpr int kViewSide = 512;
+constexpr int kTurnSide = 256;
 
 int Hamming(const std::vector<uint8_t>& a, const PdqBits& b) {
   int d = 0;
@@ -79,13 +80,21 @@ std::vector<ImageView> ComputeViews(const DecodedImage& image, const Signal& who
       rects.emplace_back("region", cv::Rect(dx, dy, w, h));
     }
   }
-  // Turned views are made on their own (not rectangles of `luma`).
+  // Turned views are made on their own (not rectangles of `luma`), from a
+  // copy of at most kTurnSide px: four turns and their PDQs are most of a
+  // query's cost, and PDQ's 64x64 samples need no more.
   std::vector<std::pair<double, cv::Mat>> turned;
   if (options.rotations && luma.cols >= 32 && luma.rows >= 32) {
+    cv::Mat small = luma;
+    const int side = std::max(luma.cols, luma.rows);
+    if (side > kTurnSide) {
+      const double t = static_cast<double>(kTurnSide) / side;
+      cv::resize(luma, small, cv::Size(), t, t, cv::INTER_AREA);
+    }
     for (const double degrees : kViewRotations) {
-      const cv::Point2f centre(luma.cols / 2.0f, luma.rows / 2.0f);
+      const cv::Point2f centre(small.cols / 2.0f, small.rows / 2.0f);
       cv::Mat back;
-      cv::warpAffine(luma, back, cv::getRotationMatrix2D(centre, degrees, 1.0), luma.size(),
+      cv::warpAffine(small, back, cv::getRotationMatrix2D(centre, degrees, 1.0), small.size(),
                      cv::INTER_LINEAR, cv::BORDER_REPLICATE);
       // The central part free of the corners both turns bring in (a copy
       // rotated within its frame has dark corners, and turning it back
@@ -93,12 +102,12 @@ std::vector<ImageView> ComputeViews(const DecodedImage& image, const Signal& who
       // shape inside the turned frame, 0.80 of each side at 12 degrees for
       // 4:3, 0.88 at 6 (near the stored 80% and 90% regions).
       const double a = std::abs(degrees) * CV_PI / 180;
-      const double longer = std::max(luma.cols, luma.rows),
-                   shorter = std::min(luma.cols, luma.rows);
+      const double longer = std::max(small.cols, small.rows),
+                   shorter = std::min(small.cols, small.rows);
       const double f = 1 / (std::cos(a) + std::sin(a) * longer / shorter);
-      const int mx = static_cast<int>(std::ceil(luma.cols * (1 - f) / 2));
-      const int my = static_cast<int>(std::ceil(luma.rows * (1 - f) / 2));
-      const cv::Rect inner(mx, my, luma.cols - 2 * mx, luma.rows - 2 * my);
+      const int mx = static_cast<int>(std::ceil(small.cols * (1 - f) / 2));
+      const int my = static_cast<int>(std::ceil(small.rows * (1 - f) / 2));
+      const cv::Rect inner(mx, my, small.cols - 2 * mx, small.rows - 2 * my);
       if (inner.width < 16 || inner.height < 16) continue;
       turned.emplace_back(degrees, back(inner).clone());
     }
