@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <opencv2/core.hpp>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -62,6 +63,16 @@ absl::StatusOr<ImageSignals> ImageHasher::HashFile(const std::string& path) cons
 }
 
 absl::StatusOr<ImageSignals> ImageHasher::HashBytes(absl::Span<const uint8_t> bytes) const {
+  // OpenCV reports what it cannot do with an image by throwing: that is one
+  // image's error, never the end of a batch.
+  try {
+    return HashUnguarded(bytes);
+  } catch (const cv::Exception& e) {
+    return absl::InvalidArgumentError(absl::StrCat("image could not be processed: ", e.what()));
+  }
+}
+
+absl::StatusOr<ImageSignals> ImageHasher::HashUnguarded(absl::Span<const uint8_t> bytes) const {
   std::unique_ptr<DecodedImage> image;
   ImageSignals out;
   if (needs_pixels_) {

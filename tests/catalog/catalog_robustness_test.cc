@@ -147,6 +147,31 @@ TEST_CASE("A heavily watermarked copy of a small photo of repeated texture is fo
   CheckWatermarkedSmallCopies({"tulips.jpg"});
 }
 
+TEST_CASE("A thin strip of an image is a result of its own, never an exception",
+          "[catalog][robustness]") {
+  // 1 x 2000 px: its views and local features (ORB's pyramid cannot shrink
+  // it) are skipped, not thrown over; the batch goes on.
+  TempDir dir;
+  absl::StatusOr<std::unique_ptr<Catalog>> c = Catalog::Open((dir.path() / "c.db").string());
+  REQUIRE(c.ok());
+  for (const cv::Size size : {cv::Size(2000, 1), cv::Size(3000, 3), cv::Size(2, 900)}) {
+    INFO(size.width << " x " << size.height);
+    cv::Mat strip(size, CV_8UC1);
+    cv::randu(strip, 0, 255);
+    const std::vector<uint8_t> bytes = Encode(strip);
+    absl::StatusOr<EnrollResult> enrolled;
+    REQUIRE_NOTHROW(
+        enrolled = (*c)->EnrollBytes(
+            {.case_id = "S", .label = "", .source_note = "", .operator_name = "test"}, bytes));
+    absl::StatusOr<MatchResult> r;
+    REQUIRE_NOTHROW(r = (*c)->MatchBytes(bytes));
+  }
+  absl::StatusOr<EnrollResult> photo =
+      (*c)->EnrollFile({.case_id = "K", .label = "", .source_note = "", .operator_name = "test"},
+                       (TestdataDir() / "known" / "coast.jpg").string());
+  CHECK(photo.ok());
+}
+
 TEST_CASE("Each robustness step can be switched off", "[catalog][robustness]") {
   TempDir dir;
   Enrolled e = EnrollKnownPhotos(dir.path() / "c.db");

@@ -79,13 +79,15 @@ class ImageHasher {
 
   // Reads and hashes one file. Error messages start with the path.
   absl::StatusOr<ImageSignals> HashFile(const std::string& path) const;
-  // Hashes an encoded image held in memory.
+  // Hashes an encoded image held in memory. An image the pixel code cannot
+  // process (OpenCV throws) is an InvalidArgument for that image.
   absl::StatusOr<ImageSignals> HashBytes(absl::Span<const uint8_t> bytes) const;
 
   const HashOptions& options() const { return options_; }
 
  private:
   ImageHasher(HashOptions options, std::vector<const SignalType*> types);
+  absl::StatusOr<ImageSignals> HashUnguarded(absl::Span<const uint8_t> bytes) const;
 
   HashOptions options_;
   std::vector<const SignalType*> types_;

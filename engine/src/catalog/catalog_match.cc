@@ -117,12 +117,7 @@ class QueryPixels {
       if (rect.width < 16 || rect.height < 16) return absl::InvalidArgumentError("view too small");
       region = luma(rect);
     }
-    const double f =
-        static_cast<double>(signals::kFeatureSide) / std::max(region.cols, region.rows);
-    cv::Mat sized = region;
-    if (f != 1)
-      cv::resize(region, sized, cv::Size(), f, f, f < 1 ? cv::INTER_AREA : cv::INTER_LINEAR);
-    return &looks_.emplace(view, std::move(sized)).first->second;
+    return &looks_.emplace(view, signals::AtFeatureSide(region)).first->second;
   }
 
   absl::Span<const uint8_t> bytes_;

@@ -14,6 +14,7 @@ namespace {
 constexpr char kMagic[4] = {'O', 'R', 'B', '1'};
 constexpr size_t kHeader = 10;
 constexpr size_t kPerPoint = 4 + 32;
+constexpr int kOrbPatch = 31;  // ORB's patch size and edge threshold
 
 void PutU16(std::vector<uint8_t>* out, int v) {
   const auto u = static_cast<uint16_t>(std::clamp(v, 0, 65535));
@@ -53,23 +54,29 @@ std::vector<cv::KeyPoint> SpreadOut(std::vector<cv::KeyPoint> all, cv::Size size
 
 }  // namespace
 
+cv::Mat AtFeatureSide(const cv::Mat& luma) {
+  if (luma.empty()) return luma;
+  const double scale = static_cast<double>(kFeatureSide) / std::max(luma.cols, luma.rows);
+  if (scale == 1) return luma;
+  // Sizes set explicitly: a thin strip (1 x 2000 px) must keep one pixel
+  // across, not round to none.
+  const cv::Size size(std::max(1, static_cast<int>(std::lround(luma.cols * scale))),
+                      std::max(1, static_cast<int>(std::lround(luma.rows * scale))));
+  cv::Mat sized;
+  cv::resize(luma, sized, size, 0, 0, scale < 1 ? cv::INTER_AREA : cv::INTER_LINEAR);
+  return sized;
+}
+
 LocalFeatures ExtractLocalFeatures(const cv::Mat& luma, int max_features) {
   LocalFeatures out;
   if (luma.empty()) return out;
   cv::Mat grey;
-  // Every image is analysed with its longer side at kFeatureSide, a small
-  // one enlarged: a query's looks are brought to that size too (a
-  // picture inside a screenshot, a smaller copy), and keypoints of the same
-  // picture only agree when both sides were analysed at the same scale.
-  const double scale = static_cast<double>(kFeatureSide) / std::max(luma.cols, luma.rows);
-  cv::Mat sized = luma;
-  if (scale != 1) {
-    cv::resize(luma, sized, cv::Size(), scale, scale,
-               scale < 1 ? cv::INTER_AREA : cv::INTER_LINEAR);
-  }
-  sized.convertTo(grey, CV_8U);
+  AtFeatureSide(luma).convertTo(grey, CV_8U);
   out.width = grey.cols;
   out.height = grey.rows;
+  // ORB keeps no keypoint within its patch (31 px) of an edge, and its
+  // pyramid cannot shrink a thinner image (OpenCV throws): a strip has none.
+  if (std::min(grey.cols, grey.rows) <= 2 * kOrbPatch) return out;
   // ORB's own patch size (31) for distinctive descriptors; a lower FAST
   // threshold than its default (12, not 20) so that soft or dark photos
   // still give keypoints. Four times as many candidates are detected as
@@ -79,7 +86,7 @@ LocalFeatures ExtractLocalFeatures(const cv::Mat& luma, int max_features) {
   // the picture itself without keypoints to match.
   const int candidates = std::max(4 * kMaxFeatures, 2 * max_features);
   cv::Ptr<cv::ORB> orb =
-      cv::ORB::create(candidates, 1.2f, 8, 31, 0, 2, cv::ORB::HARRIS_SCORE, 31, 12);
+      cv::ORB::create(candidates, 1.2f, 8, kOrbPatch, 0, 2, cv::ORB::HARRIS_SCORE, kOrbPatch, 12);
   std::vector<cv::KeyPoint> detected;
   orb->detect(grey, detected);
   std::vector<cv::KeyPoint> keypoints = SpreadOut(detected, grey.size(), max_features);

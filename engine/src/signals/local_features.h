@@ -32,8 +32,13 @@ struct LocalFeatures {
 inline constexpr int kFeatureSide = 640;
 inline constexpr int kMaxFeatures = 400;
 
-// `luma`: CV_32FC1 (0..255) or CV_8UC1, any size (its longer side brought to
-// kFeatureSide, a small image enlarged).
+// `luma` with its longer side at kFeatureSide: reduced, or enlarged when
+// smaller. Every image is analysed at that size (known images at enrolment,
+// a query's looks at verification): keypoints of one picture agree only
+// when both sides were analysed at one scale.
+cv::Mat AtFeatureSide(const cv::Mat& luma);
+
+// `luma`: CV_32FC1 (0..255) or CV_8UC1, any size (brought to AtFeatureSide).
 LocalFeatures ExtractLocalFeatures(const cv::Mat& luma, int max_features = kMaxFeatures);
 
 std::vector<uint8_t> SerializeLocalFeatures(const LocalFeatures& features);
