@@ -592,6 +592,7 @@ struct CatalogCost {
 struct RunInfo {
   std::string command, corpus, distractors;
   int references = 0, distractor_count = 0, max_side = 0, threads = 0;
+  int query_every = 1;  // only every Kth reference's edits and distractor queried
   std::vector<std::string> transforms;
   int64_t queries = 0;
   double query_wall_s = 0, make_query_ms_mean = 0;
@@ -604,9 +605,12 @@ std::string MarkdownReport(const RunInfo& info, const std::vector<MethodReport>&
   absl::StrAppend(&md, "`", info.command, "`\n\n");
   absl::StrAppend(
       &md, info.references, " reference photos from ", info.corpus,
-      " (longer side <= ", info.max_side, " px, INTER_AREA), ", info.transforms.size(),
-      " transforms -> ", info.queries - info.distractor_count, " queries, plus ",
-      info.distractor_count, " distractor queries",
+      " (longer side <= ", info.max_side, " px, INTER_AREA)",
+      info.query_every > 1 ? absl::StrCat(", all enrolled, the edits of every ", info.query_every,
+                                          "th queried (a sample)")
+                           : "",
+      ", ", info.transforms.size(), " transforms -> ", info.queries - info.distractor_count,
+      " queries, plus ", info.distractor_count, " distractor queries",
       info.distractors.empty() ? "" : absl::StrCat(" from ", info.distractors),
       ". Cells: recall % at each method's threshold, the largest distance at which precision over "
       "all pairs >= 99.99% (pairs with stage \"verified\" always count as predicted; below "
@@ -853,7 +857,7 @@ int RunRobustnessBench(int argc, char** argv) {
       "are downscaled to --max-side before enrolment and before the edits."};
   app.name("hashwatch-bench robustness");
   std::string corpus_dir, distractor_dir, out_dir, json_path, embedding_model;
-  int limit = 0, max_side = 1024, threads = 2, save_queries = 0;
+  int limit = 0, max_side = 1024, threads = 2, save_queries = 0, query_every = 1;
   bool details = false;
   std::vector<std::string> method_names, transform_names;
   app.add_option("--corpus", corpus_dir, "Reference photos (JPEG/PNG, recursively)")->required();
@@ -862,6 +866,10 @@ int RunRobustnessBench(int argc, char** argv) {
   app.add_option("--out", out_dir, "Write robustness.md, robustness.json and robustness.png here");
   app.add_option("--limit", limit, "Use the first N files of each directory (0: all)")
       ->check(CLI::NonNegativeNumber);
+  app.add_option("--query-every", query_every,
+                 "Enrol every reference but query only every Kth reference's edits and every Kth "
+                 "distractor (a quicker sample of the full catalog's cost and recall)")
+      ->check(CLI::Range(1, 1000));
   app.add_option("--max-side", max_side,
                  "Downscale (INTER_AREA) so the longer side is at most this many pixels")
       ->check(CLI::Range(32, 10000));
@@ -933,7 +941,8 @@ int RunRobustnessBench(int argc, char** argv) {
     return 2;
   }
   info.references = static_cast<int>(corpus.size());
-  info.distractor_count = static_cast<int>(distractors.size());
+  info.distractor_count = static_cast<int>((distractors.size() + query_every - 1) / query_every);
+  info.query_every = query_every;
   std::fprintf(stderr, "robustness: %zu references, %zu distractors\n", corpus.size(),
                distractors.size());
 
@@ -1063,13 +1072,13 @@ int RunRobustnessBench(int argc, char** argv) {
   // Queries: every transform of every reference, then the distractors.
   std::vector<QueryUnit> units;
   const int n_corpus = static_cast<int>(corpus.size());
-  for (int i = 0; i < n_corpus; ++i) {
+  for (int i = 0; i < n_corpus; i += query_every) {
     for (int t = 0; t < static_cast<int>(transforms.size()); ++t) {
       const bool shows = transforms[t]->shows_other && n_corpus > 1;
       units.push_back({.image = i, .transform = t, .shown = shows ? (i + 1) % n_corpus : -1});
     }
   }
-  for (int i = 0; i < static_cast<int>(distractors.size()); ++i) {
+  for (int i = 0; i < static_cast<int>(distractors.size()); i += query_every) {
     units.push_back({.image = i, .transform = -1, .shown = -1});
   }
   info.queries = static_cast<int64_t>(units.size());

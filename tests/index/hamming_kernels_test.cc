@@ -1,6 +1,7 @@
 #include "index/hamming_kernels.h"
 
 #include <catch2/catch.hpp>
+#include <opencv2/features2d.hpp>
 #include <random>
 #include <vector>
 
@@ -87,6 +88,43 @@ TEST_CASE("verify checks only the listed rows, keeping order and repeats", "[ind
       ++j;
     }
     CHECK(j == out.size());
+  }
+}
+
+TEST_CASE("two_nearest finds what OpenCV's brute-force matcher finds", "[index][hamming]") {
+  // Local-feature verification's descriptor matching: for each code of one
+  // set, its nearest and next nearest in the other (ORB descriptors are
+  // 256-bit codes too). Near codes are planted so the nearest is not random.
+  std::mt19937_64 rng(4);
+  std::vector<Code> theirs, mine;
+  for (int i = 0; i < 300; ++i) theirs.push_back(RandomCode(rng));
+  for (int i = 0; i < 700; ++i) {
+    mine.push_back(i % 3 == 0
+                       ? FlipBits(theirs[rng() % theirs.size()], static_cast<int>(rng() % 40), rng)
+                       : RandomCode(rng));
+  }
+  const std::vector<uint8_t> a = testing::Flatten(theirs), b = testing::Flatten(mine);
+  const cv::Mat ma(static_cast<int>(theirs.size()), 32, CV_8U, const_cast<uint8_t*>(a.data()));
+  const cv::Mat mb(static_cast<int>(mine.size()), 32, CV_8U, const_cast<uint8_t*>(b.data()));
+  std::vector<std::vector<cv::DMatch>> knn;
+  cv::BFMatcher(cv::NORM_HAMMING).knnMatch(ma, mb, knn, 2);
+  REQUIRE(knn.size() == theirs.size());
+  for (const HammingKernels* k : AllKernels()) {
+    INFO(k->name);
+    std::vector<TwoNearest> out(theirs.size());
+    k->two_nearest(a.data(), theirs.size(), b.data(), mine.size(), out.data());
+    for (size_t j = 0; j < theirs.size(); ++j) {
+      REQUIRE(knn[j].size() == 2);
+      CHECK(out[j].best == static_cast<int>(knn[j][0].distance));
+      CHECK(out[j].second == static_cast<int>(knn[j][1].distance));
+      CHECK(NaiveDistance(theirs[j].data(), mine[out[j].row].data()) == out[j].best);
+    }
+    // One code to choose from: no second.
+    std::vector<TwoNearest> one(1);
+    k->two_nearest(a.data(), 1, b.data(), 1, one.data());
+    CHECK(one[0].row == 0);
+    CHECK(one[0].best == NaiveDistance(theirs[0].data(), mine[0].data()));
+    CHECK(one[0].second == 257);
   }
 }
 

@@ -73,6 +73,32 @@ HASHWATCH_ALWAYS_INLINE void VerifyBody(const uint8_t* query, const uint8_t* cod
   }
 }
 
+template <typename Popcount>
+HASHWATCH_ALWAYS_INLINE void TwoNearestBody(const uint8_t* queries, size_t n_queries,
+                                            const uint8_t* codes, size_t n, TwoNearest* out) {
+  for (size_t j = 0; j < n_queries; ++j) {
+    uint64_t q[4];
+    LoadWords(queries + 32 * j, q);
+    TwoNearest t{0, 257, 257};
+    for (size_t i = 0; i < n; ++i) {
+      const int d = Distance(q, codes + 32 * i, Popcount());
+      if (d < t.best) {
+        t.second = t.best;
+        t.best = d;
+        t.row = static_cast<uint32_t>(i);
+      } else if (d < t.second) {
+        t.second = d;
+      }
+    }
+    out[j] = t;
+  }
+}
+
+void TwoNearestPortable(const uint8_t* queries, size_t n_queries, const uint8_t* codes, size_t n,
+                        TwoNearest* out) {
+  TwoNearestBody<SwarPopcount>(queries, n_queries, codes, n, out);
+}
+
 void ScanPortable(const uint8_t* query, const uint8_t* codes, size_t n, int max_distance,
                   std::vector<RowDistance>* out) {
   ScanBody<SwarPopcount>(query, codes, n, max_distance, out);
@@ -95,12 +121,18 @@ __attribute__((target("popcnt"))) void VerifyPopcnt(const uint8_t* query, const 
                                                     std::vector<RowDistance>* out) {
   VerifyBody<BuiltinPopcount>(query, codes, rows, n_rows, max_distance, out);
 }
+__attribute__((target("popcnt"))) void TwoNearestPopcnt(const uint8_t* queries, size_t n_queries,
+                                                        const uint8_t* codes, size_t n,
+                                                        TwoNearest* out) {
+  TwoNearestBody<BuiltinPopcount>(queries, n_queries, codes, n, out);
+}
 #endif
 
 }  // namespace
 
 const HammingKernels& PortableHammingKernels() {
-  static const HammingKernels kernels{"portable", &ScanPortable, &VerifyPortable};
+  static const HammingKernels kernels{"portable", &ScanPortable, &VerifyPortable,
+                                      &TwoNearestPortable};
   return kernels;
 }
 
@@ -109,7 +141,7 @@ const HammingKernels* PopcntHammingKernels() {
   static const HammingKernels* const kernels = []() -> const HammingKernels* {
     __builtin_cpu_init();
     if (!__builtin_cpu_supports("popcnt")) return nullptr;
-    static const HammingKernels k{"popcnt", &ScanPopcnt, &VerifyPopcnt};
+    static const HammingKernels k{"popcnt", &ScanPopcnt, &VerifyPopcnt, &TwoNearestPopcnt};
     return &k;
   }();
   return kernels;

@@ -1,5 +1,7 @@
-// Hamming-distance loops over 256-bit PDQ codes: the verification step of
-// every PDQ index (flat scans and the candidates of multi-index hashing).
+// Hamming-distance loops over 256-bit codes: the verification step of every
+// PDQ index (flat scans and the candidates of multi-index hashing), and the
+// nearest-neighbour matching of ORB descriptors (also 256 bits) when local
+// features verify a candidate (match/local_verifier.h).
 //
 // Two implementations with the same results: a portable one (SWAR popcount,
 // any x86-64 or other CPU) and one compiled for the POPCNT instruction, used
@@ -26,6 +28,15 @@ struct RowDistance {
   int32_t distance;
 };
 
+// A code's two nearest among an array of codes: the row of the nearest, its
+// distance, and the distance of the next nearest (another row). With fewer
+// than two codes the missing distances are 257 (farther than any).
+struct TwoNearest {
+  uint32_t row;
+  int32_t best;
+  int32_t second;
+};
+
 struct HammingKernels {
   const char* name;
   // Appends {i, d} for every i in [0, n) with d = distance(query, codes + 32*i)
@@ -36,6 +47,11 @@ struct HammingKernels {
   // Prefetches codes a few rows ahead: the rows are random accesses.
   void (*verify)(const uint8_t* query, const uint8_t* codes, const uint32_t* rows, size_t n_rows,
                  int max_distance, std::vector<RowDistance>* out);
+  // out[j] = the two nearest of the n `codes` to query code j, for j in
+  // [0, n_queries). `queries` holds n_queries codes of 32 bytes. Of rows at
+  // equal distance the first is taken.
+  void (*two_nearest)(const uint8_t* queries, size_t n_queries, const uint8_t* codes, size_t n,
+                      TwoNearest* out);
 };
 
 // Always available.

@@ -3,8 +3,9 @@
 #include <algorithm>
 #include <cmath>
 #include <opencv2/calib3d.hpp>
-#include <opencv2/features2d.hpp>
 #include <opencv2/imgproc.hpp>
+
+#include "index/hamming_kernels.h"
 
 namespace hashwatch::match {
 namespace {
@@ -30,6 +31,13 @@ bool Plausible(const cv::Mat& affine) {
   return scale >= 1.0 / 8 && scale <= 8 && s1 / s2 <= 2.0;
 }
 
+constexpr int kDescriptorBits = 256;
+
+// ORB descriptors as the kernels read them: 32 bytes a row, one block.
+bool Packed(const cv::Mat& descriptors) {
+  return descriptors.type() == CV_8UC1 && descriptors.cols == 32 && descriptors.isContinuous();
+}
+
 }  // namespace
 
 Verification VerifyLocalFeatures(const signals::LocalFeatures& query,
@@ -39,14 +47,26 @@ Verification VerifyLocalFeatures(const signals::LocalFeatures& query,
   if (query.points.size() < 3 || known.points.size() < 3 || known.width <= 0 || known.height <= 0) {
     return out;
   }
-  cv::BFMatcher matcher(cv::NORM_HAMMING);
-  std::vector<std::vector<cv::DMatch>> knn;
-  matcher.knnMatch(known.descriptors, query.descriptors, knn, 2);
+  // Each known keypoint's two nearest query descriptors (brute force, as
+  // cv::BFMatcher's knnMatch with k = 2 would find them, with the POPCNT
+  // kernels: several times quicker than OpenCV's generic Hamming loop, which
+  // was a quarter of a query's cost), kept when the nearest is clearly
+  // nearer than the next (Lowe's ratio test).
+  if (!Packed(known.descriptors) || !Packed(query.descriptors) ||
+      known.descriptors.rows != static_cast<int>(known.points.size()) ||
+      query.descriptors.rows != static_cast<int>(query.points.size())) {
+    return out;
+  }
+  std::vector<TwoNearest> nearest(known.points.size());
+  BestHammingKernels().two_nearest(known.descriptors.ptr<uint8_t>(), nearest.size(),
+                                   query.descriptors.ptr<uint8_t>(), query.points.size(),
+                                   nearest.data());
   std::vector<cv::Point2f> from, to;
-  for (const std::vector<cv::DMatch>& m : knn) {
-    if (m.size() < 2 || m[0].distance >= options.ratio * m[1].distance) continue;
-    from.push_back(known.points[static_cast<size_t>(m[0].queryIdx)]);
-    to.push_back(query.points[static_cast<size_t>(m[0].trainIdx)]);
+  for (size_t i = 0; i < nearest.size(); ++i) {
+    const TwoNearest& m = nearest[i];
+    if (m.second > kDescriptorBits || m.best >= options.ratio * m.second) continue;
+    from.push_back(known.points[i]);
+    to.push_back(query.points[m.row]);
   }
   out.matches = static_cast<int>(from.size());
   if (out.matches < std::max(3, options.min_inliers)) return out;

@@ -220,18 +220,23 @@ std::vector<cv::Rect> FindPictureRects(const cv::Mat& luma, int max_rects) {
     if (r.width < 24 || r.height < 24) continue;
     const double aspect = static_cast<double>(r.width) / r.height;
     if (aspect > 4 || aspect < 0.25) continue;
-    const cv::Point tl = r.tl(), br(r.x + r.width - 1, r.y + r.height - 1);
-    const double top = SideSupport(edges, tl, {br.x, tl.y});
-    const double bottom = SideSupport(edges, {tl.x, br.y}, br);
-    const double left = SideSupport(edges, tl, {tl.x, br.y});
-    const double right = SideSupport(edges, {br.x, tl.y}, br);
-    const double weakest = i < framed.size() ? 1.0 : std::min({top, bottom, left, right});
-    if (weakest < 0.6) continue;
+    // A framed rectangle's sides were found on their steps already; a
+    // contour's box must lie on edges all round, and is then snapped onto
+    // the steps (Canny's edges run 1-3 px outside them).
+    const bool is_framed = i < framed.size();
+    double weakest = 1.0;
+    if (!is_framed) {
+      const cv::Point tl = r.tl(), br(r.x + r.width - 1, r.y + r.height - 1);
+      weakest =
+          std::min({SideSupport(edges, tl, {br.x, tl.y}), SideSupport(edges, {tl.x, br.y}, br),
+                    SideSupport(edges, tl, {tl.x, br.y}), SideSupport(edges, {br.x, tl.y}, br)});
+      if (weakest < 0.6) continue;
+    }
     // Texture inside: a picture, not a flat panel.
     cv::Scalar mean, stddev;
     cv::meanStdDev(grey(r), mean, stddev);
     if (stddev[0] < 12) continue;
-    found.push_back({SnapToSteps(grey, r, 3), weakest});
+    found.push_back({is_framed ? r : SnapToSteps(grey, r, 3), weakest});
   }
   std::sort(found.begin(), found.end(),
             [](const Found& a, const Found& b) { return a.rect.area() > b.rect.area(); });

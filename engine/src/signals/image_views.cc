@@ -58,8 +58,6 @@ std::vector<ImageView> ComputeViews(const DecodedImage& image, const Signal& who
   if (options.canvas) {
     for (const cv::Rect& r : media::FindPictureRects(luma, kMaxCanvasViews)) {
       // A frame found may be a panel or a chat bubble around the picture,
-      // with a flat margin inside it: trimmed as a border would be.
-      // A frame found may be a panel or a chat bubble around the picture,
       // with a flat margin inside it: that is trimmed as a border would be.
       // The untrimmed rectangle is kept too: a picture's own flat edge (a
       // night sky) trims like a margin.
