@@ -19,7 +19,10 @@
 //  - Methods (--methods): each scores (query, reference) pairs by distance.
 //    "pdq", "hw_*": a Catalog (default CatalogOptions) holding every
 //    reference, queried with MatchBytes at the MatchOptions listed in
-//    AllMethods(); "phash": OpenCV's img_hash::PHash of the decoded query,
+//    AllMethods(); methods that search no query views ("pdq",
+//    "hw_dihedral") query the same file opened with no query views, so they
+//    are not timed hashing views they never search; "phash": OpenCV's
+//    img_hash::PHash of the decoded query,
 //    brute force against every reference (64 bits).
 //  - Threshold per method: for t = 0..the method's largest reported
 //    distance, predicted = pairs with distance <= t, plus every pair whose
@@ -175,6 +178,10 @@ struct References {
   const std::vector<CorpusImage>* images = nullptr;
   const Catalog* catalog = nullptr;
   const absl::flat_hash_map<ItemId, int>* ref_of_item = nullptr;
+  // The same catalog file opened to hash queries whole only (no views): what
+  // methods that search no views are timed with, so plain PDQ's cost is
+  // decode + one PDQ + search, not the views it would not look at.
+  const Catalog* viewless_catalog = nullptr;
   // The same references in a catalog with the embedding signal on (only
   // when a method needs it: every query to it is embedded too).
   const Catalog* embedding_catalog = nullptr;
@@ -185,7 +192,9 @@ struct References {
 class CatalogMethod final : public Method {
  public:
   CatalogMethod(const References& refs, MatchOptions options, bool embedding)
-      : catalog_(embedding ? *refs.embedding_catalog : *refs.catalog),
+      : catalog_(embedding ? *refs.embedding_catalog
+                 : !options.query_views && refs.viewless_catalog != nullptr ? *refs.viewless_catalog
+                                                                            : *refs.catalog),
         ref_of_item_(embedding ? *refs.embedding_ref_of_item : *refs.ref_of_item),
         options_(options) {}
   int max_distance() const override { return options_.threshold; }
@@ -949,12 +958,13 @@ int RunRobustnessBench(int argc, char** argv) {
   // The catalogs methods use: every reference enrolled; a second one with
   // the embedding signal when a method needs it.
   CatalogCost cat, embedding_cat;
-  std::unique_ptr<Catalog> catalog, embedding_catalog;
+  std::unique_ptr<Catalog> catalog, embedding_catalog, viewless_catalog;
   absl::flat_hash_map<ItemId, int> ref_of_item, embedding_ref_of_item;
   std::shared_ptr<const EmbeddingModel> model;
   std::filesystem::path tmp;
   auto cleanup = [&] {
     catalog.reset();
+    viewless_catalog.reset();
     embedding_catalog.reset();
     std::error_code ec;
     if (!tmp.empty()) std::filesystem::remove_all(tmp, ec);
@@ -1041,6 +1051,18 @@ int RunRobustnessBench(int argc, char** argv) {
     cleanup();
     return 2;
   }
+  if (plain_catalog) {
+    CatalogOptions options;
+    options.query_views = {};
+    absl::StatusOr<std::unique_ptr<Catalog>> opened =
+        Catalog::Open((tmp / "catalog.db").string(), options);
+    if (!opened.ok()) {
+      std::fprintf(stderr, "robustness: %s\n", opened.status().ToString().c_str());
+      cleanup();
+      return 2;
+    }
+    viewless_catalog = *std::move(opened);
+  }
   if (with_embedding) {
     CatalogOptions options;
     options.embedding = model;
@@ -1063,6 +1085,7 @@ int RunRobustnessBench(int argc, char** argv) {
   const References refs{.images = &corpus,
                         .catalog = catalog.get(),
                         .ref_of_item = &ref_of_item,
+                        .viewless_catalog = viewless_catalog.get(),
                         .embedding_catalog = embedding_catalog.get(),
                         .embedding_ref_of_item = &embedding_ref_of_item,
                         .model = model};

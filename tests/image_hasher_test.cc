@@ -9,6 +9,9 @@
 #include <thread>
 
 #include "hashwatch/signal_type.h"
+#include "media/decoded_image.h"
+#include "media/image_decoder.h"
+#include "signals/pdq_hash.h"
 #include "test_support.h"
 
 namespace hashwatch {
@@ -45,6 +48,42 @@ TEST_CASE("HashFile and HashBytes agree and report every requested signal") {
     CHECK(from_file->Find("sha256")->quality == -1);
     CHECK(from_file->Find("pdq")->variants.empty());  // not asked for
     CHECK(from_file->width > 0);
+  }
+}
+
+TEST_CASE("Verification pixels are the decode the hashes came from, in the image's shape") {
+  // A scan verifies candidates with local features of the query: it asks
+  // the hasher for its decode instead of decoding the file a second time.
+  HashOptions options;
+  options.verification_pixels = true;
+  auto hasher = ImageHasher::Create(options);
+  REQUIRE(hasher.ok());
+  auto plain = ImageHasher::Create(HashOptions());
+  REQUIRE(plain.ok());
+  for (const std::string& path : ImagePaths()) {
+    INFO(path);
+    const std::vector<uint8_t> bytes = testing::ReadFileBytes(path);
+    std::shared_ptr<const DecodedImage> pixels;
+    auto hashed = hasher->HashBytes(bytes, &pixels);
+    REQUIRE(hashed.ok());
+    REQUIRE(pixels != nullptr);
+    const cv::Mat& luma = pixels->luma;
+    // Large enough for local features (or the whole image when smaller),
+    // both axes reduced alike.
+    CHECK(std::min(luma.cols, luma.rows) >= std::min({480, hashed->width, hashed->height}));
+    CHECK(std::abs(static_cast<double>(luma.cols) / luma.rows -
+                   static_cast<double>(hashed->width) / hashed->height) < 0.02);
+    // The hash stays within a few bits of the full-resolution decode's
+    // (what PDQ's reference hashes; a JPEG reduced in its DCT to PDQ's own
+    // 192 px is 0-16 bits from it, at 480 px 0-12 on testdata and corpus).
+    absl::StatusOr<DecodedImage> full = media::DecodeImage(bytes, DecodeLimits(), 0);
+    REQUIRE(full.ok());
+    const signals::PdqResult reference = signals::ComputePdq(full->luma);
+    CHECK(FindSignalType("pdq")->Distance(hashed->Find("pdq")->hash, reference.hash) <= 12);
+    // Not asked for: none handed back.
+    std::shared_ptr<const DecodedImage> none = pixels;
+    REQUIRE(plain->HashBytes(bytes, &none).ok());
+    CHECK(none == nullptr);
   }
 }
 

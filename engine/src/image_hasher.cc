@@ -29,7 +29,8 @@ ImageHasher::ImageHasher(HashOptions options, std::vector<const SignalType*> typ
   needs_pixels_ |= views || options_.local_features || options_.embedding != nullptr;
   // Local features want more pixels than PDQ: the shorter side of a 4:3
   // image analysed at kFeatureSide.
-  if (options_.local_features)
+  needs_pixels_ |= options_.verification_pixels;
+  if (options_.local_features || options_.verification_pixels)
     working_side_ = std::max(working_side_, signals::kFeatureSide * 3 / 4);
 }
 
@@ -52,9 +53,14 @@ absl::StatusOr<ImageHasher> ImageHasher::Create(const HashOptions& options) {
 }
 
 absl::StatusOr<ImageSignals> ImageHasher::HashFile(const std::string& path) const {
+  return HashFile(path, nullptr);
+}
+
+absl::StatusOr<ImageSignals> ImageHasher::HashFile(
+    const std::string& path, std::shared_ptr<const DecodedImage>* pixels) const {
   absl::StatusOr<std::vector<uint8_t>> bytes = media::ReadFile(path, options_.limits.max_bytes);
   absl::StatusOr<ImageSignals> result =
-      bytes.ok() ? HashBytes(*bytes) : absl::StatusOr<ImageSignals>(bytes.status());
+      bytes.ok() ? HashBytes(*bytes, pixels) : absl::StatusOr<ImageSignals>(bytes.status());
   if (!result.ok()) {
     return absl::Status(result.status().code(),
                         absl::StrCat(path, ": ", result.status().message()));
@@ -63,25 +69,32 @@ absl::StatusOr<ImageSignals> ImageHasher::HashFile(const std::string& path) cons
 }
 
 absl::StatusOr<ImageSignals> ImageHasher::HashBytes(absl::Span<const uint8_t> bytes) const {
+  return HashBytes(bytes, nullptr);
+}
+
+absl::StatusOr<ImageSignals> ImageHasher::HashBytes(
+    absl::Span<const uint8_t> bytes, std::shared_ptr<const DecodedImage>* pixels) const {
+  if (pixels != nullptr) pixels->reset();
   // OpenCV reports what it cannot do with an image by throwing: that is one
   // image's error, never the end of a batch.
   try {
-    return HashUnguarded(bytes);
+    return HashUnguarded(bytes, pixels);
   } catch (const cv::Exception& e) {
     return absl::InvalidArgumentError(absl::StrCat("image could not be processed: ", e.what()));
   }
 }
 
-absl::StatusOr<ImageSignals> ImageHasher::HashUnguarded(absl::Span<const uint8_t> bytes) const {
-  std::unique_ptr<DecodedImage> image;
+absl::StatusOr<ImageSignals> ImageHasher::HashUnguarded(
+    absl::Span<const uint8_t> bytes, std::shared_ptr<const DecodedImage>* pixels) const {
+  std::shared_ptr<DecodedImage> image;
   ImageSignals out;
   if (needs_pixels_) {
     absl::StatusOr<DecodedImage> decoded =
         media::DecodeImage(bytes, options_.limits, working_side_,
-                           /*keep_aspect=*/options_.local_features,
+                           /*keep_aspect=*/options_.local_features || options_.verification_pixels,
                            options_.embedding ? options_.embedding->colour_side() : 0);
     if (!decoded.ok()) return decoded.status();
-    image = std::make_unique<DecodedImage>(*std::move(decoded));
+    image = std::make_shared<DecodedImage>(*std::move(decoded));
     out.width = image->width;
     out.height = image->height;
   } else if (bytes.empty()) {
@@ -108,6 +121,7 @@ absl::StatusOr<ImageSignals> ImageHasher::HashUnguarded(absl::Span<const uint8_t
     if (!e.ok()) return e.status();
     out.embedding = *std::move(e);
   }
+  if (pixels != nullptr && options_.verification_pixels) *pixels = std::move(image);
   return out;
 }
 

@@ -23,6 +23,12 @@ absl::StatusOr<MediaHasher> MediaHasher::Create(const HashOptions& image,
 }
 
 absl::StatusOr<MediaSignals> MediaHasher::HashFile(const std::string& path) const {
+  return HashFile(path, nullptr);
+}
+
+absl::StatusOr<MediaSignals> MediaHasher::HashFile(
+    const std::string& path, std::shared_ptr<const DecodedImage>* pixels) const {
+  if (pixels != nullptr) pixels->reset();
   const DecodeLimits& limits = image_.options().limits;
   // Sniff the first bytes of the open file; it is not read whole here.
   absl::StatusOr<media::RegularFile> file =
@@ -38,7 +44,7 @@ absl::StatusOr<MediaSignals> MediaHasher::HashFile(const std::string& path) cons
   if (*n == 0) return absl::InvalidArgumentError(absl::StrCat(path, ": empty file"));
   MediaSignals out;
   if (SniffMediaKind({head, *n}) == MediaKind::kImage) {
-    absl::StatusOr<ImageSignals> image = image_.HashFile(path);
+    absl::StatusOr<ImageSignals> image = image_.HashFile(path, pixels);
     if (!image.ok()) return image.status();
     out.image = *std::move(image);
     return out;

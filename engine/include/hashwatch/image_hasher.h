@@ -29,6 +29,7 @@ namespace hashwatch {
 
 class SignalType;
 class EmbeddingModel;
+struct DecodedImage;  // engine-internal decoded pixels (see src/media/).
 
 // Extra looks at one image for matching the copies plain PDQ misses
 // (docs/robustness.md): each view is a rectangle of the image hashed on its
@@ -65,6 +66,12 @@ struct HashOptions {
   // Also compute local features (ImageSignals::local_features) for the
   // verification stage. Decodes at a larger size: costs a few ms per image.
   bool local_features = false;
+  // Decode at the size the verification stage extracts a query's local
+  // features from (aspect kept, shorter side >= 480 px, as local_features
+  // does) and hand those pixels back (HashFile/HashBytes with `pixels`), so
+  // that a scan which verifies candidates decodes its query once. The
+  // signals are then computed from that decode, as at enrolment.
+  bool verification_pixels = false;
   // Also compute the image's embedding with this network
   // (ImageSignals::embedding; hashwatch/embedding.h). Decodes a small colour
   // copy besides the luma; costs the network's forward pass.
@@ -79,15 +86,22 @@ class ImageHasher {
 
   // Reads and hashes one file. Error messages start with the path.
   absl::StatusOr<ImageSignals> HashFile(const std::string& path) const;
+  // The same, also setting *pixels to the decoded image when
+  // HashOptions::verification_pixels (else to null).
+  absl::StatusOr<ImageSignals> HashFile(const std::string& path,
+                                        std::shared_ptr<const DecodedImage>* pixels) const;
   // Hashes an encoded image held in memory. An image the pixel code cannot
   // process (OpenCV throws) is an InvalidArgument for that image.
   absl::StatusOr<ImageSignals> HashBytes(absl::Span<const uint8_t> bytes) const;
+  absl::StatusOr<ImageSignals> HashBytes(absl::Span<const uint8_t> bytes,
+                                         std::shared_ptr<const DecodedImage>* pixels) const;
 
   const HashOptions& options() const { return options_; }
 
  private:
   ImageHasher(HashOptions options, std::vector<const SignalType*> types);
-  absl::StatusOr<ImageSignals> HashUnguarded(absl::Span<const uint8_t> bytes) const;
+  absl::StatusOr<ImageSignals> HashUnguarded(absl::Span<const uint8_t> bytes,
+                                             std::shared_ptr<const DecodedImage>* pixels) const;
 
   HashOptions options_;
   std::vector<const SignalType*> types_;

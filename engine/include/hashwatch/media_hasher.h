@@ -11,6 +11,7 @@
 #ifndef HASHWATCH_MEDIA_HASHER_H_
 #define HASHWATCH_MEDIA_HASHER_H_
 
+#include <memory>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -38,6 +39,10 @@ class MediaHasher {
 
   // Error messages start with the path.
   absl::StatusOr<MediaSignals> HashFile(const std::string& path) const;
+  // The same; for an image also sets *pixels as ImageHasher::HashFile does
+  // (null for a video).
+  absl::StatusOr<MediaSignals> HashFile(const std::string& path,
+                                        std::shared_ptr<const DecodedImage>* pixels) const;
   absl::StatusOr<MediaSignals> HashBytes(absl::Span<const uint8_t> bytes) const;
 
   const ImageHasher& image_hasher() const { return image_; }

@@ -43,10 +43,11 @@ absl::Status ValidateOptions(const MatchOptions& options) {
   return absl::OkStatus();
 }
 
-// A query photo's pixels for the verification stage: decoded again (at the
-// size local features want, both axes alike) only if a candidate needs
-// verifying, and each look (the whole, or a view) brought to the size its
-// features are extracted at once.
+// A query photo's pixels for the verification stage: the decode its signals
+// were computed from (HashOptions::verification_pixels: the size local
+// features want, both axes alike), or, when only its bytes are at hand,
+// decoded again at that size if a candidate needs verifying; each look (the
+// whole, or a view) brought to the size its features are extracted at once.
 class QueryPixels {
  public:
   // More keypoints on the query than are stored for a known image (which
@@ -56,8 +57,8 @@ class QueryPixels {
 
   QueryPixels(absl::Span<const uint8_t> bytes, const DecodeLimits& limits)
       : bytes_(bytes), limits_(limits) {}
-  // Pixels decoded elsewhere (by an isolated hash worker); null when that
-  // decode failed.
+  // Pixels decoded already (by the query hasher, here or in an isolated
+  // hash worker); null when none were.
   explicit QueryPixels(std::shared_ptr<const DecodedImage> decoded)
       : decoded_(std::move(decoded)), tried_(true) {
     if (decoded_ == nullptr) {
@@ -157,8 +158,8 @@ absl::StatusOr<MatchResult> MatchImage(Catalog::Impl& impl, const Signal& pdq,
   query.views = views;
   query.embedding = embedding;
   if (bytes != nullptr || pixels != nullptr) {
-    auto looks = bytes != nullptr ? std::make_shared<QueryPixels>(*bytes, impl.options.limits)
-                                  : std::make_shared<QueryPixels>(std::move(pixels));
+    auto looks = pixels != nullptr ? std::make_shared<QueryPixels>(std::move(pixels))
+                                   : std::make_shared<QueryPixels>(*bytes, impl.options.limits);
     query.features = [looks](const ImageView* view) { return looks->Features(view); };
     query.aligned_pdq = [looks](const ImageView* view, const cv::Mat& to_query, int width,
                                 int height) {
@@ -218,11 +219,13 @@ absl::StatusOr<MatchResult> Catalog::MatchBytes(absl::Span<const uint8_t> bytes,
     if (!video.ok()) return video.status();
     return MatchVideo(*video, options);
   }
-  absl::StatusOr<ImageSignals> image = impl_->query_hasher.image_hasher().HashBytes(bytes);
+  std::shared_ptr<const DecodedImage> pixels;
+  absl::StatusOr<ImageSignals> image = impl_->query_hasher.image_hasher().HashBytes(bytes, &pixels);
   if (!image.ok()) return image.status();
   const Signal* pdq = image->Find("pdq");
   if (pdq == nullptr) return absl::InternalError("query hasher returned no PDQ hash");
-  return MatchImage(*impl_, *pdq, &image->views, &image->embedding, &bytes, nullptr, options);
+  return MatchImage(*impl_, *pdq, &image->views, &image->embedding, &bytes, std::move(pixels),
+                    options);
 }
 
 absl::StatusOr<MatchResult> Catalog::MatchFile(const std::string& path,

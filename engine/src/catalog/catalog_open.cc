@@ -91,6 +91,8 @@ absl::StatusOr<std::unique_ptr<Catalog>> Catalog::Open(const std::string& path,
   query.signals = {"pdq"};
   query.variants = true;
   query.views = options.query_views;
+  // Hashed from the decode the verification stage looks at: one decode.
+  query.verification_pixels = true;
   query.embedding = options.embedding;
   query.limits = options.limits;
   VideoOptions query_video;

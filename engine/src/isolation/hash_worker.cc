@@ -73,23 +73,13 @@ absl::StatusOr<isolation::HashedMedia> HashOne(const MediaHasher& hasher,
                                                const isolation::WorkerConfig& config,
                                                const std::string& path) {
   MaybeFault(path);
-  absl::StatusOr<MediaSignals> signals = hasher.HashFile(path);
-  if (!signals.ok()) return signals.status();
+  // A photo's verification pixels are the decode its signals came from
+  // (HashOptions::verification_pixels): decoded here, never in the parent.
   isolation::HashedMedia media;
+  absl::StatusOr<MediaSignals> signals =
+      hasher.HashFile(path, config.verification_pixels ? &media.pixels : nullptr);
+  if (!signals.ok()) return signals.status();
   media.signals = *std::move(signals);
-  if (config.verification_pixels && media.signals.kind == MediaKind::kImage) {
-    // Decoded here, not in the parent: the parent never decodes what a
-    // worker was given. A file that hashed but fails this decode just
-    // cannot be verified (as in-process, where the same decode fails).
-    absl::StatusOr<std::vector<uint8_t>> bytes =
-        media::ReadFile(path, config.image.limits.max_bytes);
-    if (bytes.ok()) {
-      absl::StatusOr<DecodedImage> decoded =
-          media::DecodeImage(*bytes, config.image.limits, signals::kFeatureSide * 3 / 4,
-                             /*keep_aspect=*/true);
-      if (decoded.ok()) media.pixels = std::make_shared<DecodedImage>(*std::move(decoded));
-    }
-  }
   return media;
 }
 
@@ -131,6 +121,8 @@ int RunHashWorker(int argc, char** argv) {
   }
   std::optional<MediaHasher> hasher;
   if (ready.ok()) {
+    // Pixels asked for are the ones the signals are computed from.
+    config->image.verification_pixels = config->verification_pixels;
     absl::StatusOr<MediaHasher> created = MediaHasher::Create(config->image, config->video);
     ready = created.status();
     if (created.ok()) hasher.emplace(*std::move(created));
