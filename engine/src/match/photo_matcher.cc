@@ -34,6 +34,22 @@ int PdqDistance(absl::Span<const uint8_t> a, absl::Span<const uint8_t> b) {
   return pdq->Distance(a, b);
 }
 
+// Whether two looks (a view, or the whole query when null) show nearly
+// the same pixels: both the whole image (a turned view is the whole, turned
+// back), or rectangles overlapping by kSameLookOverlap of their union.
+bool SamePixels(const ImageView* a, const ImageView* b) {
+  auto whole = [](const ImageView* v) { return v == nullptr || v->rotation != 0; };
+  if (whole(a) || whole(b)) return whole(a) && whole(b);
+  const int64_t x0 = std::max(a->x, b->x), y0 = std::max(a->y, b->y);
+  const int64_t x1 = std::min(a->x + a->width, b->x + b->width);
+  const int64_t y1 = std::min(a->y + a->height, b->y + b->height);
+  if (x1 <= x0 || y1 <= y0) return false;
+  const double inter = static_cast<double>(x1 - x0) * static_cast<double>(y1 - y0);
+  const double uni =
+      static_cast<double>(a->width) * a->height + static_cast<double>(b->width) * b->height - inter;
+  return uni > 0 && inter >= kSameLookOverlap * uni;
+}
+
 }  // namespace
 
 std::vector<Match> MatchPhoto(const PhotoQuery& query, const CandidateSource& source,
@@ -161,6 +177,21 @@ std::vector<Match> MatchPhoto(const PhotoQuery& query, const CandidateSource& so
     }
   }
   if (!order.empty()) {
+    // Looks that show (nearly) the same pixels share their features, the
+    // first of them serving the rest: a turned view's look is the whole
+    // image (ORB is rotation-invariant, and the RANSAC fit finds the turn),
+    // and a rectangle found as it is and again with its margin trimmed
+    // differ by a few pixels a side (the affine fit absorbs that).
+    std::vector<size_t> pixels_of(looks.size());
+    for (size_t l = 0; l < looks.size(); ++l) {
+      pixels_of[l] = l;
+      for (size_t k = 0; k < l; ++k) {
+        if (SamePixels(looks[k].view, looks[l].view)) {
+          pixels_of[l] = k;
+          break;
+        }
+      }
+    }
     // The query's features per look, extracted once each.
     absl::flat_hash_map<size_t, absl::StatusOr<signals::LocalFeatures>> mine;
     auto features_of = [&](size_t l) -> const absl::StatusOr<signals::LocalFeatures>& {
@@ -185,8 +216,8 @@ std::vector<Match> MatchPhoto(const PhotoQuery& query, const CandidateSource& so
         continue;
       }
       // The nearest look first; the whole query as well when that was a view.
-      std::vector<size_t> tries = {cand.look};
-      if (cand.look != 0 && looks[0].view == nullptr) tries.push_back(0);
+      std::vector<size_t> tries = {pixels_of[cand.look]};
+      if (tries[0] != 0 && looks[0].view == nullptr) tries.push_back(0);
       for (size_t l : tries) {
         const absl::StatusOr<signals::LocalFeatures>& q = features_of(l);
         if (!q.ok()) {

@@ -48,6 +48,9 @@ inline constexpr int kMaxVerified = 8;
 // more under a heavy watermark (which alone moves PDQ 34-90); two
 // screenshots of one app around different photos 106-124.
 inline constexpr int kAlignedThreshold = 64;
+// Two looks of a query whose rectangles overlap by at least this share of
+// their union are verified with one set of local features (the first's).
+inline constexpr double kSameLookOverlap = 0.9;
 // A candidate the embedding proposes (one of the known images nearest the
 // query's embedding, whether or not PDQ's band found it too) has independent
 // evidence of being the same picture, so fewer keypoints need to agree: a
