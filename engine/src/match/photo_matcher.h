@@ -71,8 +71,9 @@ struct PhotoQuery {
   const std::vector<ImageView>* views = nullptr;  // may be null
   const std::vector<float>* embedding = nullptr;  // may be null or empty
   // The local features of the whole query (view == nullptr) or of one of
-  // its views, computed on demand (a second decode); only called when a
-  // candidate needs verifying, at most once per view.
+  // its views, computed on demand from the query's pixels; only called when
+  // a candidate needs verifying, at most once per distinct picture (looks
+  // showing the same pixels share one call).
   std::function<absl::StatusOr<signals::LocalFeatures>(const ImageView* view)> features;
   // The PDQ of the same look (the pixels its features came from) mapped
   // into a known image's frame: `to_query` maps the known image's analysed
