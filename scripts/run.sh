@@ -84,7 +84,7 @@ demo() {
   say "scanning testdata/crawled (photos) and testdata/crawled_video (videos)"
   "$hw" scan --db "$db" --format table "$ROOT/testdata/crawled" "$ROOT/testdata/crawled_video"
   say "expected (testdata/scan_expected.tsv, testdata/scan_expected_video.tsv): every edited photo matches"
-  say "its original, the 4% crop at stage 'verified' (36 bits away, PDQ's known weakness with crops:"
+  say "its original, the 4% crop at stage 'verified' (34 bits away, PDQ's known weakness with crops:"
   say "local features confirm it; docs/robustness.md); the re-posted"
   say "video excerpt matches street_vtest.mp4 with its span (query 0-8 s = reference ~4.5-12.5 s);"
   say "no unrelated photo or video matches"
