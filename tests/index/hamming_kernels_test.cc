@@ -18,6 +18,7 @@ using testing::RandomCode;
 std::vector<const HammingKernels*> AllKernels() {
   std::vector<const HammingKernels*> all = {&PortableHammingKernels()};
   if (PopcntHammingKernels() != nullptr) all.push_back(PopcntHammingKernels());
+  if (Avx512HammingKernels() != nullptr) all.push_back(Avx512HammingKernels());
   return all;
 }
 
@@ -31,11 +32,16 @@ TEST_CASE("HammingDistance256 counts differing bits", "[index][hamming]") {
   }
 }
 
-TEST_CASE("BestHammingKernels uses POPCNT when the CPU has it", "[index][hamming]") {
+TEST_CASE("BestHammingKernels uses AVX-512 or POPCNT when the CPU has it", "[index][hamming]") {
   __builtin_cpu_init();
   const bool has_popcnt = __builtin_cpu_supports("popcnt");
   CHECK((PopcntHammingKernels() != nullptr) == has_popcnt);
-  CHECK(&BestHammingKernels() == (has_popcnt ? PopcntHammingKernels() : &PortableHammingKernels()));
+  const bool has_avx512 =
+      has_popcnt && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vpopcntdq");
+  CHECK((Avx512HammingKernels() != nullptr) == has_avx512);
+  CHECK(&BestHammingKernels() == (has_avx512   ? Avx512HammingKernels()
+                                  : has_popcnt ? PopcntHammingKernels()
+                                               : &PortableHammingKernels()));
 }
 
 TEST_CASE("scan keeps exactly the codes within the radius, in row order", "[index][hamming]") {
@@ -125,6 +131,46 @@ TEST_CASE("two_nearest finds what OpenCV's brute-force matcher finds", "[index][
     CHECK(one[0].row == 0);
     CHECK(one[0].best == NaiveDistance(theirs[0].data(), mine[0].data()));
     CHECK(one[0].second == 257);
+  }
+}
+
+TEST_CASE("two_nearest agrees across kernels on every tail length and on ties",
+          "[index][hamming]") {
+  // The AVX-512 set takes codes eight at a time: every count modulo 8, and
+  // codes repeated so that equal distances must resolve to the first row.
+  std::mt19937_64 rng(5);
+  std::vector<Code> theirs;
+  for (int i = 0; i < 40; ++i) theirs.push_back(RandomCode(rng));
+  const std::vector<uint8_t> a = testing::Flatten(theirs);
+  for (size_t n : {1, 2, 7, 8, 9, 15, 16, 17, 63, 64, 65, 333}) {
+    std::vector<Code> mine;
+    for (size_t i = 0; i < n; ++i) {
+      if (i % 5 == 4) {
+        mine.push_back(mine[rng() % mine.size()]);  // a repeat: a tie
+      } else {
+        mine.push_back(FlipBits(theirs[rng() % theirs.size()], static_cast<int>(rng() % 90), rng));
+      }
+    }
+    const std::vector<uint8_t> b = testing::Flatten(mine);
+    // The portable kernel is the reference (checked against OpenCV above).
+    std::vector<TwoNearest> want(theirs.size());
+    PortableHammingKernels().two_nearest(a.data(), theirs.size(), b.data(), n, want.data());
+    for (size_t j = 0; j < theirs.size(); ++j) {
+      // Of equal distances the first row: no earlier row is as near.
+      for (uint32_t i = 0; i < want[j].row; ++i) {
+        CHECK(NaiveDistance(theirs[j].data(), mine[i].data()) > want[j].best);
+      }
+    }
+    for (const HammingKernels* k : AllKernels()) {
+      INFO(k->name << ", " << n << " codes");
+      std::vector<TwoNearest> out(theirs.size());
+      k->two_nearest(a.data(), theirs.size(), b.data(), n, out.data());
+      for (size_t j = 0; j < theirs.size(); ++j) {
+        CHECK(out[j].row == want[j].row);
+        CHECK(out[j].best == want[j].best);
+        CHECK(out[j].second == want[j].second);
+      }
+    }
   }
 }
 

@@ -50,11 +50,6 @@ absl::Status ValidateOptions(const MatchOptions& options) {
 // whole, or a view) brought to the size its features are extracted at once.
 class QueryPixels {
  public:
-  // More keypoints on the query than are stored for a known image (which
-  // costs nothing to store): overlays such as a watermark's letters take
-  // some, and each known keypoint then finds its counterpart more often.
-  static constexpr int kQueryFeatures = 4 * signals::kMaxFeatures;
-
   QueryPixels(absl::Span<const uint8_t> bytes, const DecodeLimits& limits)
       : bytes_(bytes), limits_(limits) {}
   // Pixels decoded already (by the query hasher, here or in an isolated
@@ -67,10 +62,10 @@ class QueryPixels {
     }
   }
 
-  absl::StatusOr<signals::LocalFeatures> Features(const ImageView* view) {
+  absl::StatusOr<signals::LocalFeatures> Features(const ImageView* view, int max_features) {
     absl::StatusOr<const cv::Mat*> look = Look(view);
     if (!look.ok()) return look.status();
-    return signals::ExtractLocalFeatures(**look, kQueryFeatures);
+    return signals::ExtractLocalFeatures(**look, max_features);
   }
 
   absl::StatusOr<std::array<uint8_t, 32>> AlignedPdq(const ImageView* view, const cv::Mat& to_query,
@@ -160,7 +155,9 @@ absl::StatusOr<MatchResult> MatchImage(Catalog::Impl& impl, const Signal& pdq,
   if (bytes != nullptr || pixels != nullptr) {
     auto looks = pixels != nullptr ? std::make_shared<QueryPixels>(std::move(pixels))
                                    : std::make_shared<QueryPixels>(*bytes, impl.options.limits);
-    query.features = [looks](const ImageView* view) { return looks->Features(view); };
+    query.features = [looks](const ImageView* view, int max_features) {
+      return looks->Features(view, max_features);
+    };
     query.aligned_pdq = [looks](const ImageView* view, const cv::Mat& to_query, int width,
                                 int height) {
       return looks->AlignedPdq(view, to_query, width, height);

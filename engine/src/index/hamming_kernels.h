@@ -3,14 +3,18 @@
 // nearest-neighbour matching of ORB descriptors (also 256 bits) when local
 // features verify a candidate (match/local_verifier.h).
 //
-// Two implementations with the same results: a portable one (SWAR popcount,
+// Implementations with the same results: a portable one (SWAR popcount,
 // any x86-64 or other CPU) and one compiled for the POPCNT instruction, used
 // only when the running CPU has it (checked once with __builtin_cpu_supports).
 // Debian's FAISS 1.7.3 is built for generic x86-64 without POPCNT, which is why
 // these exist (design.md section 4: popcnt made a 256-bit loop 7x faster).
-// No AVX2 variant: verifying multi-index candidates is bound by cache misses
-// (one random 32-byte code each) and scanning millions of codes by memory
-// bandwidth; in cache, POPCNT already takes ~1.3 ns per code.
+// No AVX2 variant of scan and verify: verifying multi-index candidates is
+// bound by cache misses (one random 32-byte code each) and scanning millions
+// of codes by memory bandwidth; in cache, POPCNT already takes ~1.3 ns per
+// code. two_nearest is different: thousands of ORB descriptors against
+// hundreds, all in cache, compute-bound; a third set runs it eight codes at
+// a time with AVX-512's VPOPCNTQ where the CPU has it (scan and verify as
+// the POPCNT set).
 //
 // Thread safety: all functions are pure; call them from any number of threads.
 #ifndef HASHWATCH_INDEX_HAMMING_KERNELS_H_
@@ -58,6 +62,9 @@ struct HammingKernels {
 const HammingKernels& PortableHammingKernels();
 // The POPCNT build, or nullptr when the running CPU lacks POPCNT.
 const HammingKernels* PopcntHammingKernels();
+// The POPCNT set with an AVX-512 (F + VPOPCNTDQ) two_nearest, or nullptr when
+// the running CPU lacks either.
+const HammingKernels* Avx512HammingKernels();
 // The fastest kernels the running CPU supports.
 const HammingKernels& BestHammingKernels();
 

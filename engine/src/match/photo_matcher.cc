@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <tuple>
+#include <utility>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
@@ -192,14 +193,15 @@ std::vector<Match> MatchPhoto(const PhotoQuery& query, const CandidateSource& so
         }
       }
     }
-    // The query's features per look, extracted once each.
-    absl::flat_hash_map<size_t, absl::StatusOr<signals::LocalFeatures>> mine;
-    auto features_of = [&](size_t l) -> const absl::StatusOr<signals::LocalFeatures>& {
-      auto it = mine.find(l);
+    // The query's features per look and count, extracted once each.
+    absl::flat_hash_map<std::pair<size_t, int>, absl::StatusOr<signals::LocalFeatures>> mine;
+    auto features_of = [&](size_t l, int n) -> const absl::StatusOr<signals::LocalFeatures>& {
+      auto it = mine.find({l, n});
       if (it == mine.end()) {
-        it = mine.emplace(l, query.features ? query.features(looks[l].view)
-                                            : absl::FailedPreconditionError(
-                                                  "the query's pixels are not available"))
+        it = mine.emplace(std::make_pair(l, n), query.features
+                                                    ? query.features(looks[l].view, n)
+                                                    : absl::FailedPreconditionError(
+                                                          "the query's pixels are not available"))
                  .first;
       }
       return it->second;
@@ -219,18 +221,26 @@ std::vector<Match> MatchPhoto(const PhotoQuery& query, const CandidateSource& so
       std::vector<size_t> tries = {pixels_of[cand.look]};
       if (tries[0] != 0 && looks[0].view == nullptr) tries.push_back(0);
       for (size_t l : tries) {
-        const absl::StatusOr<signals::LocalFeatures>& q = features_of(l);
-        if (!q.ok()) {
-          warnings->push_back(absl::StrCat("verification skipped: ", q.status().message()));
-          continue;
+        // kQueryFeatures, then kDenseQueryFeatures for a close candidate
+        // that failed (photo_matcher.h).
+        Verification v;
+        bool usable = false;
+        for (const int n : {kQueryFeatures, kDenseQueryFeatures}) {
+          const absl::StatusOr<signals::LocalFeatures>& q = features_of(l, n);
+          if (!q.ok()) {
+            warnings->push_back(absl::StrCat("verification skipped: ", q.status().message()));
+            break;
+          }
+          usable = true;
+          v = VerifyLocalFeatures(
+              *q, *theirs,
+              {.min_inliers =
+                   cand.embedding ? std::min(mo.min_inliers, kEmbeddingMinInliers) : mo.min_inliers,
+               .min_spread = VerifyOptions().min_spread,
+               .ratio = VerifyOptions().ratio});
+          if (v.confirmed || cand.distance > kDenseRetryDistance) break;
         }
-        const Verification v = VerifyLocalFeatures(
-            *q, *theirs,
-            {.min_inliers =
-                 cand.embedding ? std::min(mo.min_inliers, kEmbeddingMinInliers) : mo.min_inliers,
-             .min_spread = VerifyOptions().min_spread,
-             .ratio = VerifyOptions().ratio});
-        if (!v.confirmed) continue;
+        if (!usable || !v.confirmed) continue;
         std::array<uint8_t, 32> known{};
         if (query.aligned_pdq && source.KnownCode(item, known.data())) {
           absl::StatusOr<std::array<uint8_t, 32>> aligned =
