@@ -246,7 +246,11 @@ std::vector<Match> MatchPhoto(const PhotoQuery& query, const CandidateSource& so
           absl::StatusOr<std::array<uint8_t, 32>> aligned =
               query.aligned_pdq(looks[l].view, v.affine, theirs->width, theirs->height);
           if (!aligned.ok()) continue;
-          const int d = PdqDistance(*aligned, known);
+          // Aligned, or as it is: on repeated structure (a grid, a screw
+          // thread) the fitted model can be shifted while the look itself
+          // agrees with the known image as a whole (photo_matcher.h).
+          const int d =
+              std::min(PdqDistance(*aligned, known), PdqDistance(looks[l].pdq->hash, known));
           if (d > kAlignedThreshold &&
               !(v.spread >= kOverlaySpread && v.inliers >= kOverlayInlierFactor * mo.min_inliers)) {
             continue;
