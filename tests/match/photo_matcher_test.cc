@@ -70,8 +70,9 @@ cv::Mat HalfReplaced(const cv::Mat& known) {
 }
 
 // The matches of a query `look_bits` from the known photo's code, whose fitted
-// transform maps it to a picture `aligned_bits` from it, is reported.
-std::vector<Match> MatchWith(int look_bits, int aligned_bits) {
+// transform maps it to a picture `aligned_bits` from it; `aligned_calls`
+// counts the times the aligned PDQ was asked for.
+std::vector<Match> MatchWith(int look_bits, int aligned_bits, int* aligned_calls) {
   const cv::Mat known = Grey("known/coffee.jpg");
   const cv::Mat query_pixels = HalfReplaced(known);
   std::mt19937_64 rng(7);
@@ -85,25 +86,26 @@ std::vector<Match> MatchWith(int look_bits, int aligned_bits) {
   pdq.quality = 100;
   PhotoQuery query;
   query.pdq = &pdq;
-  int aligned_calls = 0;
+  *aligned_calls = 0;
   query.features = [&](const ImageView* view, int max_features) {
     CHECK(view == nullptr);
     return absl::StatusOr<signals::LocalFeatures>(
         signals::ExtractLocalFeatures(query_pixels, max_features));
   };
   query.aligned_pdq = [&](const ImageView*, const cv::Mat&, int, int) {
-    ++aligned_calls;
+    ++*aligned_calls;
     return absl::StatusOr<Code>(testing::FlipBits(code, aligned_bits, rng));
   };
   std::vector<std::string> warnings;
   std::vector<Match> out = MatchPhoto(query, source, FrameMatchOptions(), &warnings);
   CHECK(warnings.empty());
-  CHECK(aligned_calls >= 1);  // the keypoints confirmed it: the whole-picture check decided
   return out;
 }
 
 TEST_CASE("A confirmed candidate whose aligned picture agrees is verified", "[match][photo]") {
-  const std::vector<Match> m = MatchWith(/*look_bits=*/80, /*aligned_bits=*/20);
+  int aligned_calls = 0;
+  const std::vector<Match> m = MatchWith(/*look_bits=*/80, /*aligned_bits=*/20, &aligned_calls);
+  CHECK(aligned_calls == 1);
   REQUIRE(m.size() == 1);
   CHECK(m[0].item == 7);
   CHECK(m[0].stage == "verified");
@@ -117,11 +119,14 @@ TEST_CASE(
     "[match][photo]") {
   // Repeated structure (a grid, a screw thread): the largest RANSAC
   // consensus can be a shifted model while the query itself is close.
-  const std::vector<Match> m = MatchWith(/*look_bits=*/50, /*aligned_bits=*/130);
+  int aligned_calls = 0;
+  const std::vector<Match> m = MatchWith(/*look_bits=*/50, /*aligned_bits=*/130, &aligned_calls);
+  CHECK(aligned_calls == 0);  // the look as it is settled it: no warping
   REQUIRE(m.size() == 1);
   CHECK(m[0].item == 7);
   CHECK(m[0].stage == "verified");
   CHECK(m[0].distance == 50);
+  CHECK(m[0].inliers >= MatchOptions().min_inliers);
 }
 
 TEST_CASE(
@@ -129,9 +134,14 @@ TEST_CASE(
     "its aligned picture agrees as a whole",
     "[match][photo]") {
   // Two screenshots of one app around different photos: the window agrees.
-  CHECK(MatchWith(/*look_bits=*/80, /*aligned_bits=*/120).empty());
-  CHECK(MatchWith(/*look_bits=*/kAlignedThreshold + 1, /*aligned_bits=*/kAlignedThreshold + 1)
+  // (The aligned PDQ was asked for: the keypoints had confirmed them.)
+  int aligned_calls = 0;
+  CHECK(MatchWith(/*look_bits=*/80, /*aligned_bits=*/120, &aligned_calls).empty());
+  CHECK(aligned_calls == 1);
+  CHECK(MatchWith(/*look_bits=*/kAlignedThreshold + 1, /*aligned_bits=*/kAlignedThreshold + 1,
+                  &aligned_calls)
             .empty());
+  CHECK(aligned_calls == 1);
 }
 
 }  // namespace

@@ -243,17 +243,17 @@ std::vector<Match> MatchPhoto(const PhotoQuery& query, const CandidateSource& so
         if (!usable || !v.confirmed) continue;
         std::array<uint8_t, 32> known{};
         if (query.aligned_pdq && source.KnownCode(item, known.data())) {
-          absl::StatusOr<std::array<uint8_t, 32>> aligned =
-              query.aligned_pdq(looks[l].view, v.affine, theirs->width, theirs->height);
-          if (!aligned.ok()) continue;
-          // Aligned, or as it is: on repeated structure (a grid, a screw
-          // thread) the fitted model can be shifted while the look itself
-          // agrees with the known image as a whole (photo_matcher.h).
-          const int d =
-              std::min(PdqDistance(*aligned, known), PdqDistance(looks[l].pdq->hash, known));
-          if (d > kAlignedThreshold &&
-              !(v.spread >= kOverlaySpread && v.inliers >= kOverlayInlierFactor * mo.min_inliers)) {
-            continue;
+          // As a whole: keypoints all over the known image, or the look as
+          // it is, or else the look mapped by the fitted transform (worked
+          // out only then); on repeated structure (a grid, a screw thread)
+          // the fitted model can be shifted while the look itself agrees
+          // (photo_matcher.h).
+          const bool all_over =
+              v.spread >= kOverlaySpread && v.inliers >= kOverlayInlierFactor * mo.min_inliers;
+          if (!all_over && PdqDistance(looks[l].pdq->hash, known) > kAlignedThreshold) {
+            absl::StatusOr<std::array<uint8_t, 32>> aligned =
+                query.aligned_pdq(looks[l].view, v.affine, theirs->width, theirs->height);
+            if (!aligned.ok() || PdqDistance(*aligned, known) > kAlignedThreshold) continue;
           }
         }
         const size_t before = out.size();

@@ -103,7 +103,9 @@ struct PhotoQuery {
   // The PDQ of the same look (the pixels its features came from) mapped
   // into a known image's frame: `to_query` maps the known image's analysed
   // pixels (width x height) to the look's; what falls outside the look
-  // repeats its edge. Only called after `features` for the same view.
+  // repeats its edge. Only called after `features` for the same view, and
+  // only when neither the keypoints nor the look as it is settle the
+  // whole-picture check.
   std::function<absl::StatusOr<std::array<uint8_t, 32>>(
       const ImageView* view, const cv::Mat& to_query, int width, int height)>
       aligned_pdq;
